@@ -1,0 +1,206 @@
+package io.imagestream.kafka;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node Kafka (KRaft, combined broker + controller) running inside this JVM, listening on 127.0.0.1 only.
+ * Used by the demo ("run everything on one machine") and by tests when no Docker engine is available.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+  private static final String HOST = "127.0.0.1";
+  private static final int NODE_ID = 1;
+  private static final String CONTROLLER_LISTENER = "CONTROLLER";
+  /** Photos and model files are several MB; Kafka's ~1 MB defaults would reject them. */
+  private static final String MAX_BYTES = String.valueOf(64 * 1024 * 1024);
+
+  private final KafkaRaftServer server;
+  private final int port;
+  private final int controllerPort;
+  private final Path dataDir;
+  private final boolean deleteOnClose;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private EmbeddedKafkaBroker(KafkaRaftServer server, int port, int controllerPort, Path dataDir, boolean deleteOnClose) {
+    this.server = server;
+    this.port = port;
+    this.controllerPort = controllerPort;
+    this.dataDir = dataDir;
+    this.deleteOnClose = deleteOnClose;
+  }
+
+  /**
+   * Starts a single-node KRaft broker+controller on 127.0.0.1 and returns once it serves requests.
+   *
+   * @param port      client port; 0 picks a free one
+   * @param dataDir   log directory; null means a fresh temporary directory deleted on close, otherwise it is kept
+   *                  and reused across restarts (formatted only if it is not formatted yet)
+   * @param overrides broker properties applied last (e.g. "auto.create.topics.enable")
+   */
+  public static EmbeddedKafkaBroker start(int port, Path dataDir, Map<String, String> overrides) {
+    long startNanos = System.nanoTime();
+    boolean temporary = dataDir == null;
+    Path dir;
+    try {
+      dir = temporary ? Files.createTempDirectory("imagestream-kafka-") : Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot create Kafka data directory " + dataDir, e);
+    }
+    int brokerPort = port == 0 ? freePort() : port;
+    // The controller port must be known up front: it is part of controller.quorum.voters.
+    int controllerPort = freePort();
+
+    KafkaConfig config = KafkaConfig.fromProps(brokerProperties(brokerPort, controllerPort, dir, overrides));
+    KafkaRaftServer server = null;
+    try {
+      formatIfNeeded(config, dir);
+      server = new KafkaRaftServer(config, Time.SYSTEM);
+      server.startup();
+    } catch (RuntimeException | Error e) {
+      if (server != null) {
+        shutdownQuietly(server);
+      }
+      if (temporary) {
+        deleteRecursively(dir);
+      }
+      throw e;
+    }
+    log.info("Kafka broker listening on {}:{} (data in {}), started in {} ms",
+        HOST, brokerPort, dir, (System.nanoTime() - startNanos) / 1_000_000);
+    return new EmbeddedKafkaBroker(server, brokerPort, controllerPort, dir, temporary);
+  }
+
+  private static java.util.Properties brokerProperties(int port, int controllerPort, Path dir,
+                                                       Map<String, String> overrides) {
+    Map<String, String> p = new HashMap<>();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", String.valueOf(NODE_ID));
+    // A static quorum (kraft.version 0): the voters are read from config, so the controller port may change across
+    // restarts on the same data directory. A dynamic quorum would store the endpoint in the metadata log.
+    p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+    p.put("controller.listener.names", CONTROLLER_LISTENER);
+    // Both listeners on 127.0.0.1 only: the demo broker must not be reachable from the network.
+    p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + "," + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("log.dirs", dir.toAbsolutePath().toString());
+    // Internal topics default to replication factor 3; with one node they would never be created
+    // (consumer groups, exactly-once transactions and share groups would hang).
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    // No point waiting for more group members to join on a single-process setup.
+    p.put("group.initial.rebalance.delay.ms", "0");
+    p.put("message.max.bytes", MAX_BYTES);
+    p.put("replica.fetch.max.bytes", MAX_BYTES);
+    p.putAll(overrides);
+    java.util.Properties props = new java.util.Properties();
+    props.putAll(p);
+    return props;
+  }
+
+  /** What `kafka-storage format` does; skipped when the directory already holds a formatted node. */
+  private static void formatIfNeeded(KafkaConfig config, Path dir) {
+    if (Files.exists(dir.resolve("meta.properties"))) {
+      log.debug("Kafka data directory {} is already formatted", dir);
+      return;
+    }
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
+    try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
+      Formatter formatter = new Formatter()
+          .setPrintStream(out) // the Formatter prints to stdout by default
+          .setNodeId(config.nodeId())
+          .setClusterId(Uuid.randomUuid().toString())
+          .setControllerListenerName(CONTROLLER_LISTENER)
+          .setMetadataLogDirectory(config.metadataLogDir());
+      config.logDirs().forEach(formatter::addDirectory);
+      formatter.run();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot format Kafka storage in " + dir, e);
+    }
+    log.debug("Formatted Kafka storage: {}", output.toString(StandardCharsets.UTF_8).strip());
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("No free port on " + HOST, e);
+    }
+  }
+
+  /** "127.0.0.1:PORT" */
+  public String bootstrapServers() {
+    return HOST + ":" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** The KRaft controller's port (tests check that it is bound to 127.0.0.1 too). */
+  int controllerPort() {
+    return controllerPort;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Shuts the broker down cleanly and waits for it; a temporary data directory is deleted. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    long startNanos = System.nanoTime();
+    shutdownQuietly(server);
+    if (deleteOnClose) {
+      deleteRecursively(dataDir);
+    }
+    log.info("Kafka broker on {}:{} stopped in {} ms", HOST, port, (System.nanoTime() - startNanos) / 1_000_000);
+  }
+
+  private static void shutdownQuietly(KafkaRaftServer server) {
+    try {
+      server.shutdown();
+      server.awaitShutdown();
+    } catch (RuntimeException e) {
+      log.warn("Error while shutting down the Kafka broker", e);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      log.warn("Could not delete {}", dir, e);
+    }
+  }
+}
