@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -56,7 +57,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * @param port      client port; 0 picks a free one
    * @param dataDir   log directory; null means a fresh temporary directory deleted on close, otherwise it is kept
    *                  and reused across restarts (formatted only if it is not formatted yet)
-   * @param overrides broker properties applied last (e.g. "auto.create.topics.enable")
+   * @param overrides broker properties applied last (e.g. "auto.create.topics.enable"); may be null
    */
   public static EmbeddedKafkaBroker start(int port, Path dataDir, Map<String, String> overrides) {
     long startNanos = System.nanoTime();
@@ -71,9 +72,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // The controller port must be known up front: it is part of controller.quorum.voters.
     int controllerPort = freePort();
 
-    KafkaConfig config = KafkaConfig.fromProps(brokerProperties(brokerPort, controllerPort, dir, overrides));
     KafkaRaftServer server = null;
     try {
+      KafkaConfig config = KafkaConfig.fromProps(brokerProperties(brokerPort, controllerPort, dir, overrides));
       formatIfNeeded(config, dir);
       server = new KafkaRaftServer(config, Time.SYSTEM);
       server.startup();
@@ -91,7 +92,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return new EmbeddedKafkaBroker(server, brokerPort, controllerPort, dir, temporary);
   }
 
-  private static java.util.Properties brokerProperties(int port, int controllerPort, Path dir,
+  private static Properties brokerProperties(int port, int controllerPort, Path dir,
                                                        Map<String, String> overrides) {
     Map<String, String> p = new HashMap<>();
     p.put("process.roles", "broker,controller");
@@ -117,8 +118,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("group.initial.rebalance.delay.ms", "0");
     p.put("message.max.bytes", MAX_BYTES);
     p.put("replica.fetch.max.bytes", MAX_BYTES);
-    p.putAll(overrides);
-    java.util.Properties props = new java.util.Properties();
+    if (overrides != null) {
+      p.putAll(overrides);
+    }
+    Properties props = new Properties();
     props.putAll(p);
     return props;
   }
@@ -147,6 +150,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     log.debug("Formatted Kafka storage: {}", output.toString(StandardCharsets.UTF_8).strip());
   }
 
+  /** A port free right now; another process could take it before Kafka binds it, and start() would then fail. */
   private static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
       return socket.getLocalPort();
