@@ -13,6 +13,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,6 +185,13 @@ class EmbeddedKafkaBrokerIT {
     broker.close();
     broker.close();
     assertFalse(Files.exists(dataDir));
+  }
+
+  @Test
+  void startFailsFastWhenThePortIsTaken() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      assertThrows(RuntimeException.class, () -> EmbeddedKafkaBroker.start(taken.getLocalPort(), null, Map.of()).close());
+    }
   }
 
   @Test
