@@ -1,6 +1,65 @@
 package io.imagestream.cli;
 
-public final class Main {
+import io.imagestream.config.ImagestreamConfig;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** {@code java -jar imagestream.jar <command>}: the entry point for every command. */
+@Command(name = "imagestream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Classifies images flowing through Apache Kafka with a CNN, and retrains it from labelled images.",
+    subcommands = {
+        DemoCommand.class, BrokerCommand.class, TopicsCommand.class, ClassifyCommand.class, TrainCommand.class,
+        PublishCommand.class, TailCommand.class, FitCommand.class, EvaluateCommand.class, PredictCommand.class,
+        ModelsCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
   public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs a command and returns its exit code (tests call this instead of main). */
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setDefaultValueProvider(new EnvironmentDefaults(System.getenv()));
+    cli.setExecutionExceptionHandler(Errors::handle);
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    return cli;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** {@code --batch-size} defaults to {@code $IMAGESTREAM_BATCH_SIZE} when set (the contract's env overrides). */
+  record EnvironmentDefaults(Map<String, String> environment) implements IDefaultValueProvider {
+    @Override
+    public String defaultValue(ArgSpec argSpec) {
+      if (argSpec instanceof OptionSpec option && option.longestName().startsWith("--")) {
+        String value = environment.get(ImagestreamConfig.environmentName(option.longestName().substring(2)));
+        if (value != null && !value.isBlank()) {
+          return value;
+        }
+      }
+      return argSpec.defaultValue();
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"imagestream " + (version == null ? "(development build)" : version)};
+    }
   }
 }

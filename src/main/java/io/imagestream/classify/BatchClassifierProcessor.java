@@ -1,0 +1,194 @@
+package io.imagestream.classify;
+
+import io.imagestream.image.ImagePreprocessor;
+import io.imagestream.image.ImageRejectedException;
+import io.imagestream.image.InputShape;
+import io.imagestream.metrics.ClassifierMetrics;
+import io.imagestream.model.LoadedModel;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Decodes each image as it arrives, buffers it in a changelogged store and classifies the buffer as one micro-batch
+ * when it holds {@code batchSize} images or its oldest image has waited {@code maxWait} (wall clock).
+ *
+ * <p>Why a store: with exactly-once, an input offset is committed in the same transaction as the store's changelog
+ * entry; an image buffered only in memory would be lost by a crash after its offset was committed. Store keys are a
+ * per-task sequence, so iterating the store yields the input order.
+ */
+final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+  private final String storeName;
+  private final int batchSize;
+  private final Duration maxWait;
+  private final ServingModel model;
+  private final Function<InputShape, ImagePreprocessor> preprocessors;
+  private final ClassifierMetrics metrics;
+
+  private ProcessorContext<byte[], byte[]> context;
+  private KeyValueStore<byte[], byte[]> pending;
+  private long nextSequence;
+  private int pendingCount;
+  private long oldestArrivalMs = Long.MAX_VALUE;
+
+  BatchClassifierProcessor(String storeName, int batchSize, Duration maxWait, ServingModel model,
+                           Function<InputShape, ImagePreprocessor> preprocessors, ClassifierMetrics metrics) {
+    this.storeName = storeName;
+    this.batchSize = batchSize;
+    this.maxWait = maxWait;
+    this.model = model;
+    this.preprocessors = preprocessors;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], byte[]> context) {
+    this.context = context;
+    this.pending = context.getStateStore(storeName);
+    // After a restart the store holds what was buffered but not yet classified: carry on from there.
+    try (KeyValueIterator<byte[], byte[]> all = pending.all()) {
+      while (all.hasNext()) {
+        KeyValue<byte[], byte[]> entry = all.next();
+        if (pendingCount++ == 0) {
+          oldestArrivalMs = PendingImage.decode(entry.value).arrivalWallClockMs();
+        }
+        nextSequence = ByteBuffer.wrap(entry.key).getLong() + 1;
+      }
+    }
+    Duration tick = Duration.ofMillis(Math.max(1, Math.min(maxWait.toMillis() / 4, 100)));
+    context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::flushIfOverdue);
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    RecordMetadata source = context.recordMetadata().orElseThrow();
+    String id = record.key() != null ? new String(record.key(), StandardCharsets.UTF_8)
+        : source.topic() + "-" + source.partition() + "-" + source.offset();
+    ImagePreprocessor preprocessor = preprocessors.apply(model.current().inputShape());
+    byte[] pixels;
+    try {
+      pixels = preprocessor.toPixels(record.value());
+    } catch (ImageRejectedException e) {
+      deadLetter(record.key(), id, record.value(), record.timestamp(), e.reason().name(), e.getMessage(),
+          source.topic(), source.partition(), source.offset());
+      return;
+    } catch (RuntimeException e) {
+      deadLetter(record.key(), id, record.value(), record.timestamp(), DeadLetters.INTERNAL, e.toString(),
+          source.topic(), source.partition(), source.offset());
+      return;
+    }
+    long now = System.currentTimeMillis();
+    PendingImage image = new PendingImage(now, record.timestamp(), source.topic(), source.partition(),
+        source.offset(), id, record.key(), record.value(), preprocessor.shape(), pixels);
+    pending.put(sequenceKey(nextSequence++), image.encode());
+    if (pendingCount++ == 0) {
+      oldestArrivalMs = now;
+    }
+    if (pendingCount >= batchSize) {
+      flush();
+    }
+  }
+
+  private void flushIfOverdue(long wallClockMs) {
+    if (pendingCount > 0 && wallClockMs - oldestArrivalMs >= maxWait.toMillis()) {
+      flush();
+    }
+  }
+
+  /** Classifies everything buffered, in batches of at most batchSize, in input order. */
+  private void flush() {
+    while (pendingCount > 0) {
+      List<KeyValue<byte[], PendingImage>> batch = new ArrayList<>(Math.min(pendingCount, batchSize));
+      try (KeyValueIterator<byte[], byte[]> all = pending.all()) {
+        while (all.hasNext() && batch.size() < batchSize) {
+          KeyValue<byte[], byte[]> entry = all.next();
+          batch.add(KeyValue.pair(entry.key, PendingImage.decode(entry.value)));
+        }
+      }
+      classify(batch);
+      for (KeyValue<byte[], PendingImage> entry : batch) {
+        pending.delete(entry.key);
+      }
+      pendingCount -= batch.size();
+    }
+    oldestArrivalMs = Long.MAX_VALUE;
+  }
+
+  private void classify(List<KeyValue<byte[], PendingImage>> batch) {
+    LoadedModel serving = model.current(); // one version for the whole batch
+    List<PendingImage> ready = new ArrayList<>(batch.size());
+    List<byte[]> pixels = new ArrayList<>(batch.size());
+    for (KeyValue<byte[], PendingImage> entry : batch) {
+      PendingImage image = entry.value;
+      if (image.shape().equals(serving.inputShape())) {
+        ready.add(image);
+        pixels.add(image.pixels());
+      } else { // decoded for a model with another input shape (a swap happened): decode again
+        try {
+          pixels.add(preprocessors.apply(serving.inputShape()).toPixels(image.original()));
+          ready.add(image);
+        } catch (ImageRejectedException | RuntimeException e) {
+          deadLetter(image, e instanceof ImageRejectedException r ? r.reason().name() : DeadLetters.INTERNAL,
+              e.getMessage());
+        }
+      }
+    }
+    if (ready.isEmpty()) {
+      return;
+    }
+    float[][] probabilities;
+    long start = System.nanoTime();
+    try {
+      probabilities = serving.predictPixels(pixels);
+    } catch (RuntimeException e) { // the model failed, not the inputs: dead-letter the batch rather than crash-loop
+      for (PendingImage image : ready) {
+        deadLetter(image, DeadLetters.INTERNAL, "inference failed with model " + serving.metadata().name() + " v"
+            + serving.metadata().version() + ": " + e);
+      }
+      return;
+    }
+    metrics.batch(ready.size(), System.nanoTime() - start);
+    long now = System.currentTimeMillis();
+    byte[] version = Long.toString(serving.metadata().version()).getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < ready.size(); i++) {
+      PendingImage image = ready.get(i);
+      Prediction prediction = Prediction.of(image.id(), probabilities[i], serving.metadata(),
+          new Prediction.Source(image.topic(), image.partition(), image.offset()),
+          new Prediction.Timestamps(image.timestamp(), now));
+      RecordHeaders headers = new RecordHeaders();
+      headers.add(ClassifierTopology.MODEL_VERSION_HEADER, version);
+      context.forward(new Record<>(image.outputKey(), prediction.toJson(), image.timestamp(), headers),
+          ClassifierTopology.PREDICTIONS_SINK);
+      metrics.classified(image.timestamp(), now);
+    }
+  }
+
+  private void deadLetter(PendingImage image, String reason, String message) {
+    deadLetter(image.outputKey(), image.id(), image.original(), image.timestamp(), reason, message, image.topic(),
+        image.partition(), image.offset());
+  }
+
+  private void deadLetter(byte[] key, String id, byte[] value, long timestamp, String reason, String message,
+                          String topic, int partition, long offset) {
+    byte[] outKey = key != null ? key : id.getBytes(StandardCharsets.UTF_8);
+    context.forward(new Record<>(outKey, value, timestamp,
+        DeadLetters.headers(reason, message, topic, partition, offset)), ClassifierTopology.DLQ_SINK);
+    metrics.deadLettered(reason);
+  }
+
+  private static byte[] sequenceKey(long sequence) {
+    return ByteBuffer.allocate(Long.BYTES).putLong(sequence).array();
+  }
+}

@@ -1,0 +1,46 @@
+package io.imagestream.classify;
+
+import io.imagestream.config.ImagestreamConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** Turns imagestream settings into the classifier's Kafka Streams properties. */
+public final class ClassifierStreamsConfig {
+  /** Large photos and their changelog copies must fit through every client limit (all ~1 MB by default). */
+  static final int MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+  private ClassifierStreamsConfig() {}
+
+  public static Properties of(ImagestreamConfig config) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(ImagestreamConfig.APPLICATION_ID));
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ImagestreamConfig.STREAM_THREADS));
+    props.put(StreamsConfig.STATE_DIR_CONFIG, freshStateDir());
+    // A crashed instance's partitions move on after this, not after the 45 s default.
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), MAX_RECORD_BYTES);
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), MAX_RECORD_BYTES);
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), MAX_RECORD_BYTES);
+    // Passthrough settings (security, tuning) come last so that users can override any of the above.
+    Map<String, Object> client = config.clientProperties();
+    props.putAll(client);
+    return props;
+  }
+
+  /** The in-memory store restores from its changelog, so no state needs to outlive the process. */
+  private static String freshStateDir() {
+    try {
+      return Files.createTempDirectory("imagestream-streams-").toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a Kafka Streams state directory", e);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.imagestream.classify;
+
+import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.image.ImagePreprocessor;
+import io.imagestream.image.InputShape;
+import io.imagestream.image.Interpolation;
+import io.imagestream.metrics.ClassifierMetrics;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The classifier, read top to bottom:
+ *
+ * <pre>
+ *   images ──► batch-classifier ──► predictions      (one JSON prediction per image, input order per partition)
+ *                  │   ▲      └───► images-dlq       (bad input, unchanged, with the reason in headers)
+ *                  ▼   │
+ *           pending-images store (changelogged: buffered images survive a crash)
+ * </pre>
+ *
+ * The batch-classifier decodes and checks each image as it arrives, buffers it, and runs the network once per
+ * micro-batch (by size, or by the oldest image's wait on the wall clock).
+ */
+public final class ClassifierTopology {
+  public static final String SOURCE = "images-source";
+  public static final String PROCESSOR = "batch-classifier";
+  public static final String PREDICTIONS_SINK = "predictions-sink";
+  public static final String DLQ_SINK = "dlq-sink";
+  public static final String PENDING_STORE = "pending-images";
+  public static final String MODEL_VERSION_HEADER = "imagestream.model.version";
+
+  /** Changelog records carry the original image: allow as much as the images topic does, and more. */
+  static final String CHANGELOG_MAX_MESSAGE_BYTES = Integer.toString(64 * 1024 * 1024);
+
+  private ClassifierTopology() {}
+
+  public static Topology build(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics) {
+    int batchSize = config.getInt(ImagestreamConfig.BATCH_SIZE);
+    Duration maxWait = Duration.ofMillis(config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS));
+    Function<InputShape, ImagePreprocessor> preprocessors = preprocessors(config);
+
+    StoreBuilder<KeyValueStore<byte[], byte[]>> pendingStore = Stores
+        .keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.ByteArray(), Serdes.ByteArray())
+        .withLoggingEnabled(Map.of("max.message.bytes", CHANGELOG_MAX_MESSAGE_BYTES));
+
+    Topology topology = new Topology();
+    topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+        config.getString(ImagestreamConfig.TOPIC_IMAGES));
+    topology.addProcessor(PROCESSOR,
+        () -> new BatchClassifierProcessor(PENDING_STORE, batchSize, maxWait, model, preprocessors, metrics), SOURCE);
+    topology.addStateStore(pendingStore, PROCESSOR);
+    topology.addSink(PREDICTIONS_SINK, config.getString(ImagestreamConfig.TOPIC_PREDICTIONS),
+        new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
+    topology.addSink(DLQ_SINK, config.getString(ImagestreamConfig.TOPIC_DLQ), new ByteArraySerializer(),
+        new ByteArraySerializer(), PROCESSOR);
+    return topology;
+  }
+
+  /** One immutable preprocessor per model input shape, shared by all tasks. */
+  static Function<InputShape, ImagePreprocessor> preprocessors(ImagestreamConfig config) {
+    long maxPixels = config.getLong(ImagestreamConfig.DECODE_MAX_PIXELS);
+    int maxBytes = config.getInt(ImagestreamConfig.DECODE_MAX_BYTES);
+    Interpolation interpolation = Interpolation.valueOf(
+        config.getString(ImagestreamConfig.RESIZE_INTERPOLATION).toUpperCase(Locale.ROOT));
+    Map<InputShape, ImagePreprocessor> cache = new ConcurrentHashMap<>();
+    return shape -> cache.computeIfAbsent(shape, s -> new ImagePreprocessor(s, maxPixels, maxBytes, interpolation));
+  }
+}

@@ -1,0 +1,225 @@
+package io.imagestream.cli;
+
+import io.imagestream.classify.ClassifierService;
+import io.imagestream.classify.Prediction;
+import io.imagestream.classify.ServingModel;
+import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.kafka.EmbeddedKafkaBroker;
+import io.imagestream.metrics.ClassifierMetrics;
+import io.imagestream.metrics.MetricsServer;
+import io.imagestream.model.LoadedModel;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = {"Everything on one machine: an embedded Kafka broker, the topics, the default model, the classifier "
+        + "and metrics; streams sample images and prints predictions with a live throughput line.",
+        "Runs until Ctrl-C or --duration."})
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--port", defaultValue = "9092", description = "Broker port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--metrics-port", defaultValue = "9400", description = "Port of /metrics and /health (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(names = "--duration", paramLabel = "DURATION",
+      description = "Stop after this long, e.g. 60s, 5m (default: until Ctrl-C).")
+  String duration;
+
+  @Option(names = "--rate", defaultValue = "200", description = "Images published per second (default: ${DEFAULT-VALUE}).")
+  int rate;
+
+  @Option(names = "--images", defaultValue = "10000", description = "How many distinct sample images to cycle through (default: ${DEFAULT-VALUE}).")
+  int imageCount;
+
+  @Option(names = "--bad-every", defaultValue = "500",
+      description = "Also send one undecodable record every N images, to show the dead-letter topic (0: never; default: ${DEFAULT-VALUE}).")
+  int badEvery;
+
+  @Override
+  public Integer call() throws Exception {
+    Duration limit = duration == null ? null : parseDuration(duration);
+    List<DemoImages.Sample> samples = DemoImages.load(imageCount);
+    System.out.printf("starting an embedded Kafka broker on 127.0.0.1:%d ...%n", port);
+    EmbeddedKafkaBroker broker;
+    try {
+      broker = EmbeddedKafkaBroker.start(port, null, Map.of());
+    } catch (RuntimeException e) {
+      throw new Errors.UserException("cannot start a broker on 127.0.0.1:" + port + " (" + Errors.describe(e)
+          + "); is the port taken? try --port", 3);
+    }
+    ImagestreamConfig config = ImagestreamConfig.of(Map.of(ImagestreamConfig.BOOTSTRAP_SERVERS,
+        broker.bootstrapServers()));
+    ServiceSupport.ensureTopics(config);
+    LoadedModel model = ServiceSupport.loadModel(null, config);
+    PrometheusMeterRegistry registry = MetricsServer.newRegistry();
+    ClassifierService classifier = new ClassifierService(config, new ServingModel(model),
+        new ClassifierMetrics(registry));
+    MetricsServer metrics = MetricsServer.start(config.getString(ImagestreamConfig.METRICS_HOST), metricsPort,
+        registry, classifier::isRunning, classifier::isRunning);
+    classifier.start();
+    System.out.printf("classifier running with model %s v%d (%s, %d classes); metrics on http://127.0.0.1:%d/metrics%n",
+        model.metadata().name(), model.metadata().version(), model.inputShape(), model.classNames().size(),
+        metrics.port());
+    System.out.printf("publishing %d sample images at %d/s to '%s'; predictions from '%s':%n", samples.size(), rate,
+        config.getString(ImagestreamConfig.TOPIC_IMAGES), config.getString(ImagestreamConfig.TOPIC_PREDICTIONS));
+
+    AtomicBoolean running = new AtomicBoolean(true);
+    Map<String, String> trueLabels = new ConcurrentHashMap<>();
+    Stats stats = new Stats();
+    Thread producer = new Thread(() -> publish(config, samples, trueLabels, stats, running), "demo-producer");
+    Thread consumer = new Thread(() -> watch(config, trueLabels, stats, running), "demo-consumer");
+    producer.start();
+    consumer.start();
+    ServiceSupport.runUntilStopped(limit, () -> {
+      running.set(false);
+      join(producer);
+      join(consumer);
+      classifier.close();
+      metrics.close();
+      broker.close();
+      System.out.printf("demo stopped: %d published, %d classified (%.1f%% correct), %d dead-lettered%n",
+          stats.published.get(), stats.classified.get(), stats.accuracyPercent(), stats.deadLettered.get());
+    });
+    return 0;
+  }
+
+  static final class Stats {
+    final AtomicLong published = new AtomicLong();
+    final AtomicLong classified = new AtomicLong();
+    final AtomicLong correct = new AtomicLong();
+    final AtomicLong deadLettered = new AtomicLong();
+
+    double accuracyPercent() {
+      long n = classified.get();
+      return n == 0 ? 0 : 100.0 * correct.get() / n;
+    }
+  }
+
+  private void publish(ImagestreamConfig config, List<DemoImages.Sample> samples, Map<String, String> trueLabels,
+                       Stats stats, AtomicBoolean running) {
+    Map<String, Object> props = new HashMap<>(config.clientProperties());
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    String topic = config.getString(ImagestreamConfig.TOPIC_IMAGES);
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      long start = System.nanoTime();
+      long sent = 0;
+      while (running.get()) {
+        DemoImages.Sample sample = samples.get((int) (sent % samples.size()));
+        String id = sample.id() + "#" + sent;
+        byte[] value = sample.png();
+        if (badEvery > 0 && sent > 0 && sent % badEvery == 0) {
+          id = "demo/not-an-image#" + sent;
+          value = "this is not an image".getBytes(StandardCharsets.UTF_8);
+        } else {
+          trueLabels.put(id, sample.label());
+        }
+        producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), value));
+        stats.published.incrementAndGet();
+        sent++;
+        long due = start + sent * 1_000_000_000L / Math.max(1, rate); // pace to the requested rate
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          java.util.concurrent.locks.LockSupport.parkNanos(wait);
+        }
+      }
+    }
+  }
+
+  private void watch(ImagestreamConfig config, Map<String, String> trueLabels, Stats stats, AtomicBoolean running) {
+    Map<String, Object> props = new HashMap<>(config.clientProperties());
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    String predictions = config.getString(ImagestreamConfig.TOPIC_PREDICTIONS);
+    String dlq = config.getString(ImagestreamConfig.TOPIC_DLQ);
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = new java.util.ArrayList<>();
+      for (String topic : List.of(predictions, dlq)) {
+        consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long start = System.nanoTime();
+      long lastLine = start;
+      long lastClassified = 0;
+      long nextSample = 0;
+      while (running.get()) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          if (record.topic().equals(dlq)) {
+            stats.deadLettered.incrementAndGet();
+            continue;
+          }
+          Prediction p = Prediction.fromJson(record.value());
+          String truth = trueLabels.remove(p.id());
+          stats.classified.incrementAndGet();
+          if (p.label().equals(truth)) {
+            stats.correct.incrementAndGet();
+          }
+          long now = System.nanoTime();
+          if (now >= nextSample) { // a few predictions a second, not a flood
+            System.out.printf("  %-28s -> %-12s %.3f  (truth: %s, model v%d, %d ms)%n", p.id(), p.label(),
+                p.probability(), truth, p.model().version(), p.timestamps().classified() - p.timestamps().produced());
+            nextSample = now + 500_000_000L;
+          }
+        }
+        long now = System.nanoTime();
+        if (now - lastLine >= 2_000_000_000L) {
+          long classified = stats.classified.get();
+          System.out.printf("[%4ds] published %d | classified %d (%.0f img/s) | correct %.1f%% | dead-lettered %d%n",
+              (now - start) / 1_000_000_000L, stats.published.get(), classified,
+              (classified - lastClassified) / ((now - lastLine) / 1e9), stats.accuracyPercent(),
+              stats.deadLettered.get());
+          lastLine = now;
+          lastClassified = classified;
+        }
+      }
+    }
+  }
+
+  private static void join(Thread thread) {
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static Duration parseDuration(String text) {
+    String t = text.trim().toLowerCase();
+    try {
+      if (t.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      }
+      long n = Long.parseLong(t.substring(0, t.length() - 1));
+      return switch (t.charAt(t.length() - 1)) {
+        case 's' -> Duration.ofSeconds(n);
+        case 'm' -> Duration.ofMinutes(n);
+        case 'h' -> Duration.ofHours(n);
+        default -> Duration.ofSeconds(Long.parseLong(t));
+      };
+    } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+      throw new Errors.UserException("--duration must look like 90s, 5m or 1h, got '" + text + "'");
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package io.imagestream.cli;
+
+import io.imagestream.image.ImagePreprocessor;
+import io.imagestream.image.Interpolation;
+import io.imagestream.model.ClassificationReport;
+import io.imagestream.model.FashionMnist;
+import io.imagestream.model.ImageFolderDataset;
+import io.imagestream.model.LabelledDataset;
+import io.imagestream.model.LoadedModel;
+import io.imagestream.model.ModelArtifact;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Accuracy, per-class precision/recall/F1 and the confusion matrix of a model on class sub-folders "
+        + "(or on Fashion-MNIST's test split with --fashion-mnist).")
+final class EvaluateCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, paramLabel = "FILE", description = "Model artifact.")
+  Path model;
+
+  @Parameters(arity = "0..1", paramLabel = "DIR", description = "Folder of class sub-folders named like the model's classes.")
+  Path dir;
+
+  @Option(names = "--fashion-mnist", arity = "0..1", paramLabel = "IDX_DIR", fallbackValue = "/usr/share/datasets/fashion-mnist",
+      description = "Evaluate on Fashion-MNIST's test split (default folder: Debian's dataset-fashion-mnist).")
+  Path fashionMnist;
+
+  @Override
+  public Integer call() throws Exception {
+    LoadedModel loaded = ModelArtifact.load(model);
+    LabelledDataset data;
+    if (fashionMnist != null) {
+      data = FashionMnist.load(fashionMnist, FashionMnist.Split.TEST);
+    } else if (dir != null) {
+      ImagePreprocessor preprocessor = new ImagePreprocessor(loaded.inputShape(), 100_000_000L, Integer.MAX_VALUE,
+          Interpolation.BILINEAR);
+      ImageFolderDataset.Loaded folder = ImageFolderDataset.load(dir, loaded.classNames(), preprocessor);
+      folder.skipped().forEach(s -> System.err.println("skipped " + s));
+      data = folder.data();
+    } else {
+      throw new Errors.UserException("give a folder of class sub-folders, or --fashion-mnist");
+    }
+    if (data.size() == 0) {
+      throw new Errors.UserException("no images found for the model's classes " + loaded.classNames() + " in " + dir);
+    }
+    System.out.print(ClassificationReport.evaluate(loaded, data).format());
+    return 0;
+  }
+}

@@ -1,0 +1,91 @@
+package io.imagestream.cli;
+
+import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.kafka.ProjectTopics;
+import io.imagestream.kafka.TopicInitializer;
+import io.imagestream.model.InvalidModelException;
+import io.imagestream.model.LoadedModel;
+import io.imagestream.model.ModelArtifact;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.TimeoutException;
+
+/** What the long-running commands share: topics, the starting model, and waiting for Ctrl-C/SIGTERM. */
+final class ServiceSupport {
+  static final String BUNDLED_MODEL = "/models/default.zip";
+
+  private ServiceSupport() {}
+
+  static TopicInitializer.Report ensureTopics(ImagestreamConfig config) {
+    try (Admin admin = Admin.create(config.clientProperties())) {
+      return new TopicInitializer(admin).ensure(ProjectTopics.specs(config), Duration.ofSeconds(60));
+    } catch (TimeoutException e) {
+      throw new Errors.UserException("Kafka at " + config.bootstrapServers() + " did not answer in 60 s; is a broker "
+          + "running there? (start one with: java -jar target/imagestream.jar broker)", 3);
+    }
+  }
+
+  /** The given file, else the configured one when it exists, else the default model bundled in the jar. */
+  static LoadedModel loadModel(Path file, ImagestreamConfig config) {
+    try {
+      if (file != null) {
+        if (!Files.isReadable(file)) {
+          throw new Errors.UserException("model file " + file + " does not exist or is not readable");
+        }
+        return ModelArtifact.load(file);
+      }
+      Path configured = Path.of(config.getString(ImagestreamConfig.MODEL_FILE));
+      if (Files.isReadable(configured)) {
+        return ModelArtifact.load(configured);
+      }
+      try (InputStream in = ServiceSupport.class.getResourceAsStream(BUNDLED_MODEL)) {
+        if (in == null) {
+          throw new Errors.UserException("no model: " + configured + " does not exist and the jar bundles none; "
+              + "train one with 'fit' and pass --model FILE");
+        }
+        return ModelArtifact.load(in.readAllBytes(), "bundled " + BUNDLED_MODEL);
+      }
+    } catch (InvalidModelException e) {
+      throw new Errors.UserException("cannot serve the model: " + e.getMessage());
+    } catch (IOException e) {
+      throw new Errors.UserException("cannot read the model: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM) or {@code maxDuration} passes (null: no limit), then runs
+   * {@code onStop}; a shutdown hook waits for it, so services close cleanly before the JVM exits.
+   */
+  static void runUntilStopped(Duration maxDuration, Runnable onStop) {
+    CountDownLatch stopped = new CountDownLatch(1);
+    CountDownLatch cleanedUp = new CountDownLatch(1);
+    java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopped.countDown();
+      try {
+        cleanedUp.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "imagestream-shutdown"));
+    try {
+      if (maxDuration == null) {
+        stopped.await();
+      } else {
+        stopped.await(maxDuration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      try {
+        onStop.run();
+      } finally {
+        cleanedUp.countDown();
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+package io.imagestream.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Every imagestream setting in one place, Kafka style: {@code imagestream.*} names with types, defaults, validation and
+ * documentation. Everything else in the properties file is passed through to the Kafka clients as it is.
+ *
+ * <p>Precedence, lowest first: defaults, the {@code --config} file, environment variables ({@code
+ * imagestream.batch.size} is {@code IMAGESTREAM_BATCH_SIZE}), command-line options.
+ */
+public final class ImagestreamConfig extends AbstractConfig {
+  public static final String PREFIX = "imagestream.";
+
+  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+  public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
+
+  public static final String TOPIC_IMAGES = "imagestream.topic.images";
+  public static final String TOPIC_PREDICTIONS = "imagestream.topic.predictions";
+  public static final String TOPIC_DLQ = "imagestream.topic.dlq";
+  public static final String TOPIC_LABELLED = "imagestream.topic.labelled";
+  public static final String TOPIC_MODELS = "imagestream.topic.models";
+  public static final String TOPICS_DIR = "imagestream.topics.dir";
+
+  public static final String BATCH_SIZE = "imagestream.batch.size";
+  public static final String BATCH_MAX_WAIT_MS = "imagestream.batch.max.wait.ms";
+
+  public static final String DECODE_MAX_PIXELS = "imagestream.decode.max.pixels";
+  public static final String DECODE_MAX_BYTES = "imagestream.decode.max.bytes";
+  public static final String RESIZE_INTERPOLATION = "imagestream.resize.interpolation";
+
+  public static final String MODEL_FILE = "imagestream.model.file";
+  public static final String MODEL_NAME = "imagestream.model.name";
+
+  public static final String APPLICATION_ID = "imagestream.classifier.application.id";
+  public static final String STREAM_THREADS = "imagestream.classifier.stream.threads";
+  public static final String METRICS_HOST = "imagestream.metrics.host";
+
+  private static final ConfigDef DEFINITION = new ConfigDef()
+      .define(BOOTSTRAP_SERVERS, Type.STRING, DEFAULT_BOOTSTRAP_SERVERS, Importance.HIGH,
+          "Kafka brokers, HOST:PORT[,...].")
+      .define(TOPIC_IMAGES, Type.STRING, "images", Importance.HIGH, "Topic of encoded images to classify.")
+      .define(TOPIC_PREDICTIONS, Type.STRING, "predictions", Importance.HIGH, "Topic the predictions go to.")
+      .define(TOPIC_DLQ, Type.STRING, "images-dlq", Importance.HIGH,
+          "Dead-letter topic: inputs that could not be classified, unchanged, with the reason in headers.")
+      .define(TOPIC_LABELLED, Type.STRING, "labelled-images", Importance.MEDIUM,
+          "Topic of labelled images the trainer learns from.")
+      .define(TOPIC_MODELS, Type.STRING, "models", Importance.MEDIUM, "Compacted topic of model artifacts.")
+      .define(TOPICS_DIR, Type.STRING, "", Importance.LOW,
+          "Folder of topic definitions; empty means ./topics when present, else the definitions inside the jar.")
+      .define(BATCH_SIZE, Type.INT, 32, Range.between(1, 4096), Importance.HIGH,
+          "A micro-batch is run through the network as soon as it holds this many images.")
+      .define(BATCH_MAX_WAIT_MS, Type.LONG, 50L, Range.between(1, 60_000), Importance.HIGH,
+          "...or once its oldest image has waited this long (wall clock).")
+      .define(DECODE_MAX_PIXELS, Type.LONG, 40_000_000L, Range.atLeast(1), Importance.MEDIUM,
+          "Images whose header declares more pixels (width x height) are refused before decoding (TOO_LARGE).")
+      .define(DECODE_MAX_BYTES, Type.INT, 16 * 1024 * 1024, Range.atLeast(1), Importance.MEDIUM,
+          "Encoded images larger than this are refused (TOO_LARGE).")
+      .define(RESIZE_INTERPOLATION, Type.STRING, "bilinear", ValidString.in("bilinear", "nearest"), Importance.LOW,
+          "How images are resized to the model's input.")
+      .define(MODEL_FILE, Type.STRING, "models/default.zip", Importance.HIGH,
+          "Model artifact served until a newer one arrives on the models topic.")
+      .define(MODEL_NAME, Type.STRING, "default", Importance.LOW, "Model name (key on the models topic).")
+      .define(APPLICATION_ID, Type.STRING, "imagestream-classifier", Importance.MEDIUM,
+          "Kafka Streams application.id of the classifier: instances with the same id share the work.")
+      .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+          "Stream threads per classifier instance (each runs its own batches).")
+      .define(METRICS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
+          "Address the /metrics and /health endpoints bind to.");
+
+  private final Map<String, String> passthrough;
+
+  private ImagestreamConfig(Map<String, String> all, Map<String, String> passthrough) {
+    super(DEFINITION, all, false);
+    this.passthrough = passthrough;
+  }
+
+  /** Defaults only (tests and embedded use). */
+  public static ImagestreamConfig defaults() {
+    return of(Map.of());
+  }
+
+  /** From explicit values over the defaults. */
+  public static ImagestreamConfig of(Map<String, String> values) {
+    Map<String, String> passthrough = new TreeMap<>();
+    values.forEach((k, v) -> {
+      if (!k.startsWith(PREFIX) && !k.equals(BOOTSTRAP_SERVERS)) {
+        passthrough.put(k, v);
+      }
+    });
+    return new ImagestreamConfig(new HashMap<>(values), passthrough);
+  }
+
+  /**
+   * Layers the sources: the optional properties file, then environment variables for every known setting, then
+   * command-line values (entries with null values are ignored).
+   */
+  public static ImagestreamConfig load(Path file, Map<String, String> environment, Map<String, String> commandLine) {
+    Map<String, String> values = new HashMap<>();
+    if (file != null) {
+      values.putAll(readProperties(file));
+    }
+    for (String name : DEFINITION.names()) {
+      String fromEnv = environment.get(environmentName(name));
+      if (fromEnv != null && !fromEnv.isBlank()) {
+        values.put(name, fromEnv);
+      }
+    }
+    commandLine.forEach((k, v) -> {
+      if (v != null) {
+        values.put(k, v);
+      }
+    });
+    return of(values);
+  }
+
+  /** {@code imagestream.batch.size} -> {@code IMAGESTREAM_BATCH_SIZE}; {@code bootstrap.servers} -> {@code IMAGESTREAM_BOOTSTRAP_SERVERS}. */
+  public static String environmentName(String setting) {
+    String base = setting.startsWith(PREFIX) ? setting.substring(PREFIX.length()) : setting;
+    return "IMAGESTREAM_" + base.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
+  }
+
+  static Map<String, String> readProperties(Path file) {
+    Properties properties = new Properties();
+    try (Reader reader = Files.newBufferedReader(file)) {
+      properties.load(reader);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+    }
+    Map<String, String> values = new HashMap<>();
+    properties.stringPropertyNames().forEach(k -> values.put(k, properties.getProperty(k).trim()));
+    return values;
+  }
+
+  public String bootstrapServers() {
+    return getString(BOOTSTRAP_SERVERS);
+  }
+
+  /** Kafka client settings from the config file that are not imagestream's own (security, tuning...). */
+  public Map<String, Object> kafkaPassthrough() {
+    return new HashMap<>(passthrough);
+  }
+
+  /** Base properties for any Kafka client: bootstrap servers plus the passthrough settings. */
+  public Map<String, Object> clientProperties() {
+    Map<String, Object> props = kafkaPassthrough();
+    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    return props;
+  }
+
+  public static ConfigDef definition() {
+    return DEFINITION;
+  }
+}

@@ -1,0 +1,84 @@
+package io.imagestream.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The classifier's own meters, named as the contract says once rendered by the Prometheus registry
+ * ({@code imagestream.images.classified} becomes {@code imagestream_images_classified_total}). Labels stay
+ * low-cardinality: never an image id.
+ */
+public final class ClassifierMetrics {
+  private final MeterRegistry registry;
+  private final Counter classified;
+  private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
+  private final DistributionSummary batchSize;
+  private final Timer inference;
+  private final Timer endToEnd;
+  private final Counter swaps;
+  private final AtomicLong modelVersion = new AtomicLong();
+
+  public ClassifierMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.classified = Counter.builder("imagestream.images.classified")
+        .description("Images classified (one prediction each)").register(registry);
+    this.batchSize = DistributionSummary.builder("imagestream.batch.size")
+        .description("Images per micro-batch run through the network")
+        .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512).register(registry);
+    this.inference = Timer.builder("imagestream.inference")
+        .description("Time the network takes for one micro-batch")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+    this.endToEnd = Timer.builder("imagestream.end.to.end.latency")
+        .description("From the input record's timestamp to its prediction")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
+    this.swaps = Counter.builder("imagestream.model.swaps").description("Models swapped in while serving")
+        .register(registry);
+    Gauge.builder("imagestream.model.version", modelVersion, AtomicLong::doubleValue)
+        .description("Version of the model being served").register(registry);
+  }
+
+  /** Meters that go nowhere: for tools and tests that do not export metrics. */
+  public static ClassifierMetrics discarding() {
+    return new ClassifierMetrics(new SimpleMeterRegistry());
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public void batch(int size, long inferenceNanos) {
+    batchSize.record(size);
+    inference.record(inferenceNanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void classified(long recordTimestampMs, long nowMs) {
+    classified.increment();
+    if (recordTimestampMs > 0 && nowMs >= recordTimestampMs) {
+      endToEnd.record(nowMs - recordTimestampMs, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  public void deadLettered(String reason) {
+    deadLettered.computeIfAbsent(reason, r -> Counter.builder("imagestream.images.dead.lettered")
+        .description("Inputs sent to the dead-letter topic, by reason").tag("reason", r).register(registry))
+        .increment();
+  }
+
+  public void modelServed(long version, boolean swapped) {
+    modelVersion.set(version);
+    if (swapped) {
+      swaps.increment();
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package io.imagestream.model;
+
+import io.imagestream.image.ImagePreprocessor;
+import io.imagestream.image.ImageRejectedException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Keras' {@code flow_from_directory} layout: one sub-folder per class (class names sorted alphabetically, which fixes
+ * the output order), image files anywhere below each. Files that cannot be decoded are skipped and counted.
+ */
+public final class ImageFolderDataset {
+  public static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "gif", "bmp");
+
+  public record Loaded(LabelledDataset data, List<String> skipped) {}
+
+  private ImageFolderDataset() {}
+
+  /** Class names of a folder: its sub-folders, sorted. */
+  public static List<String> classNames(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new IOException(dir + " is not a folder");
+    }
+    try (Stream<Path> children = Files.list(dir)) {
+      List<String> names = children.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith(".")).sorted().toList();
+      if (names.size() < 2) {
+        throw new IOException(dir + " needs at least two class sub-folders (Keras flow_from_directory layout), found "
+            + names);
+      }
+      return names;
+    }
+  }
+
+  public static Loaded load(Path dir, List<String> classNames, ImagePreprocessor preprocessor) throws IOException {
+    ByteArrayOutputStream pixels = new ByteArrayOutputStream();
+    List<Integer> labels = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    for (int label = 0; label < classNames.size(); label++) {
+      Path classDir = dir.resolve(classNames.get(label));
+      if (!Files.isDirectory(classDir)) {
+        continue; // a validation folder may lack a class the training folder has
+      }
+      for (Path file : imageFiles(classDir)) {
+        try {
+          pixels.write(preprocessor.toPixels(Files.readAllBytes(file)));
+          labels.add(label);
+        } catch (ImageRejectedException e) {
+          skipped.add(dir.relativize(file) + ": " + e.reason() + " " + e.getMessage());
+        }
+      }
+    }
+    int[] labelArray = labels.stream().mapToInt(Integer::intValue).toArray();
+    return new Loaded(new LabelledDataset(preprocessor.shape(), classNames, pixels.toByteArray(), labelArray),
+        List.copyOf(skipped));
+  }
+
+  /** Image files below a folder (by extension), in a stable order. */
+  public static List<Path> imageFiles(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).filter(ImageFolderDataset::isImageFile).sorted().toList();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  public static boolean isImageFile(Path file) {
+    String name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return dot > 0 && IMAGE_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+  }
+}

@@ -1,0 +1,190 @@
+package io.imagestream.classify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.image.TestImages;
+import io.imagestream.metrics.ClassifierMetrics;
+import io.imagestream.model.Architectures;
+import io.imagestream.model.LoadedModel;
+import io.imagestream.testing.TestModels;
+import java.awt.Color;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The topology without a broker: batching, order, prediction shape and dead letters. */
+class ClassifierTopologyTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, byte[]> images;
+  private TestOutputTopic<byte[], byte[]> predictions;
+  private TestOutputTopic<byte[], byte[]> deadLetters;
+  private ClassifierMetrics metrics;
+
+  private void start(int batchSize, long maxWaitMs, LoadedModel model) {
+    Map<String, String> settings = new HashMap<>();
+    settings.put(ImagestreamConfig.BATCH_SIZE, Integer.toString(batchSize));
+    settings.put(ImagestreamConfig.BATCH_MAX_WAIT_MS, Long.toString(maxWaitMs));
+    ImagestreamConfig config = ImagestreamConfig.of(settings);
+    metrics = ClassifierMetrics.discarding();
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver = new TopologyTestDriver(ClassifierTopology.build(config, new ServingModel(model), metrics), props);
+    images = driver.createInputTopic("images", new StringSerializer(), new ByteArraySerializer());
+    predictions = driver.createOutputTopic("predictions", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    deadLetters = driver.createOutputTopic("images-dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  @AfterEach
+  void close() {
+    if (driver != null) {
+      driver.close();
+    }
+  }
+
+  private static byte[] png(Color colour) {
+    return TestImages.solid("png", 16, 16, colour);
+  }
+
+  @Test
+  void aBatchRunsWhenItReachesTheBatchSize() {
+    start(4, 600_000, TestModels.darkLight());
+    for (int i = 0; i < 3; i++) {
+      images.pipeInput("img-" + i, png(Color.BLACK));
+    }
+    assertTrue(predictions.isEmpty(), "3 of 4: still buffered");
+    images.pipeInput("img-3", png(Color.WHITE));
+    assertEquals(4, predictions.readRecordsToList().size());
+    assertEquals(1, metrics.registry().get("imagestream.batch.size").summary().count());
+    assertEquals(4.0, metrics.registry().get("imagestream.batch.size").summary().totalAmount());
+  }
+
+  @Test
+  void aBatchRunsWhenItsOldestImageHasWaitedLongEnough() {
+    start(100, 50, TestModels.darkLight());
+    images.pipeInput("a", png(Color.BLACK));
+    images.pipeInput("b", png(Color.WHITE));
+    driver.advanceWallClockTime(Duration.ofMillis(10));
+    assertTrue(predictions.isEmpty(), "not yet waited 50 ms");
+    driver.advanceWallClockTime(Duration.ofMillis(60));
+    List<String> ids = predictions.readValuesToList().stream().map(v -> json(v).get("id").asText()).toList();
+    assertEquals(List.of("a", "b"), ids);
+  }
+
+  @Test
+  void predictionsKeepInputOrderAndHaveTheContractShape() {
+    start(7, 600_000, TestModels.darkLight());
+    for (int i = 0; i < 14; i++) {
+      images.pipeInput("img-" + i, png(i % 2 == 0 ? new Color(20, 20, 20) : new Color(235, 235, 235)));
+    }
+    List<TestRecord<byte[], byte[]>> out = predictions.readRecordsToList();
+    assertEquals(14, out.size());
+    for (int i = 0; i < out.size(); i++) {
+      TestRecord<byte[], byte[]> record = out.get(i);
+      assertEquals("img-" + i, new String(record.key(), StandardCharsets.UTF_8));
+      JsonNode p = json(record.value());
+      assertEquals("img-" + i, p.get("id").asText());
+      assertEquals(i % 2 == 0 ? "dark" : "light", p.get("label").asText(), "an easy case is classified right");
+      double sum = p.get("probabilities").get("dark").asDouble() + p.get("probabilities").get("light").asDouble();
+      assertEquals(1.0, sum, 1e-5);
+      assertEquals(p.get("probability").asDouble(), p.get("probabilities").get(p.get("label").asText()).asDouble());
+      assertEquals("dark-light", p.get("model").get("name").asText());
+      assertEquals(1, p.get("model").get("version").asLong());
+      assertEquals("images", p.get("source").get("topic").asText());
+      assertEquals(0, p.get("source").get("partition").asInt());
+      assertEquals(i, p.get("source").get("offset").asLong());
+      assertEquals(record.timestamp().longValue(), p.get("timestamps").get("produced").asLong());
+      assertTrue(p.get("timestamps").get("classified").asLong() > 0);
+      assertEquals("1", header(record, ClassifierTopology.MODEL_VERSION_HEADER));
+    }
+  }
+
+  @Test
+  void aNullKeyBecomesTopicPartitionOffset() {
+    start(1, 600_000, TestModels.darkLight());
+    images.pipeInput((String) null, png(Color.BLACK));
+    TestRecord<byte[], byte[]> record = predictions.readRecord();
+    assertEquals("images-0-0", json(record.value()).get("id").asText());
+    assertEquals("images-0-0", new String(record.key(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void badInputGoesToTheDeadLetterTopicUnchangedWithItsReasonAndTheRestIsClassified() {
+    start(2, 600_000, TestModels.darkLight());
+    Map<String, TestImages.BadInput> bad = TestImages.badInputs(3);
+    images.pipeInput("good-0", png(Color.BLACK));
+    for (Map.Entry<String, TestImages.BadInput> entry : bad.entrySet()) {
+      images.pipeInput(entry.getKey(), entry.getValue().bytes());
+    }
+    images.pipeInput("good-1", png(Color.WHITE));
+
+    List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
+    assertEquals(bad.size(), dead.size());
+    long offset = 1;
+    for (TestRecord<byte[], byte[]> record : dead) {
+      String key = new String(record.key(), StandardCharsets.UTF_8);
+      TestImages.BadInput input = bad.get(key);
+      assertEquals(input.expected().name(), header(record, DeadLetters.REASON), key);
+      assertTrue(java.util.Arrays.equals(input.bytes(), record.value()) || (input.bytes() == null
+          && record.value() == null), key + ": the original bytes, unchanged");
+      assertTrue(!header(record, DeadLetters.MESSAGE).isEmpty());
+      assertEquals("images", header(record, DeadLetters.SOURCE_TOPIC));
+      assertEquals("0", header(record, DeadLetters.SOURCE_PARTITION));
+      assertEquals(Long.toString(offset++), header(record, DeadLetters.SOURCE_OFFSET));
+    }
+    List<String> ids = predictions.readValuesToList().stream().map(v -> json(v).get("id").asText()).toList();
+    assertEquals(List.of("good-0", "good-1"), ids);
+  }
+
+  @Test
+  void aModelThatFailsAtInferenceDeadLettersTheBatchAsInternal() {
+    // The metadata promises 16x16 input but the network was built for 20x20: inference throws.
+    var network = Architectures.build(Architectures.KERAS_TUTORIAL_CNN, new io.imagestream.image.InputShape(20, 20,
+        1), 2, 1, 1e-3);
+    LoadedModel broken = LoadedModel.of(network, TestModels.metadata("broken", 9, TestModels.DARK_LIGHT,
+        TestModels.SHAPE, io.imagestream.model.ModelMetadata.SIGMOID));
+    start(3, 600_000, broken);
+    for (int i = 0; i < 3; i++) {
+      images.pipeInput("img-" + i, png(Color.BLACK));
+    }
+    List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
+    assertEquals(3, dead.size());
+    dead.forEach(r -> assertEquals("INTERNAL", header(r, DeadLetters.REASON)));
+    assertTrue(predictions.isEmpty());
+    images.pipeInput("after", png(Color.BLACK)); // and the stream goes on
+    assertEquals(0, predictions.getQueueSize());
+  }
+
+  private static String header(TestRecord<?, ?> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  private static JsonNode json(byte[] value) {
+    try {
+      return JSON.readTree(value);
+    } catch (java.io.IOException e) {
+      throw new AssertionError("not JSON: " + new String(value, StandardCharsets.UTF_8), e);
+    }
+  }
+}
