@@ -1,0 +1,157 @@
+package io.imagestream.image;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.event.IIOReadWarningListener;
+import javax.imageio.spi.ImageReaderSpi;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * Decodes one image of a supported format with javax.imageio: pixel limit from the header first, then a decode
+ * subsampled towards the target size, then 8-bit grey or RGB samples. Immutable; a fresh ImageReader per call,
+ * since readers are not thread-safe.
+ */
+final class ImageDecoder {
+
+  /** The config key the pixel limit comes from, named in messages so operators know what to change. */
+  static final String MAX_PIXELS_SETTING = "imagestream.decode.max.pixels";
+
+  private static final Map<ImageFormat, ImageReaderSpi> READERS = new EnumMap<>(ImageFormat.class);
+
+  static {
+    ImageIO.setUseCache(false); // else ImageIO buffers every stream through a temporary file
+    for (ImageFormat format : ImageFormat.values()) {
+      Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName());
+      if (!readers.hasNext()) {
+        throw new ExceptionInInitializerError("this JDK has no ImageIO reader for " + format);
+      }
+      ImageReader reader = readers.next();
+      READERS.put(format, reader.getOriginatingProvider());
+      reader.dispose();
+    }
+  }
+
+  private final long maxPixels;
+  private final int targetWidth;
+  private final int targetHeight;
+
+  ImageDecoder(long maxPixels, int targetWidth, int targetHeight) {
+    this.maxPixels = maxPixels;
+    this.targetWidth = targetWidth;
+    this.targetHeight = targetHeight;
+  }
+
+  DecodedImage decode(byte[] bytes, ImageFormat format) throws ImageRejectedException {
+    if (format == ImageFormat.PNG) {
+      PngHeader.checkIhdr(bytes);
+    }
+    ImageReader reader = null;
+    try (ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+      // The reader was chosen by the magic bytes already: no need to ask every registered reader to sniff again.
+      reader = READERS.get(format).createReaderInstance();
+      TruncationWarnings truncation = new TruncationWarnings();
+      reader.addIIOReadWarningListener(truncation);
+      reader.setInput(input, false, true); // not seek-forward-only: a CMYK JPEG is read again as a raster
+      DecodedImage image = read(reader, bytes, format);
+      truncation.throwIfAny(format);
+      return image;
+    } catch (ImageRejectedException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw undecodable(format, e);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Error e) { // e.g. assertion-like errors from a decoder plug-in on hostile input
+      throw undecodable(format, e);
+    } finally {
+      if (reader != null) {
+        reader.dispose();
+      }
+    }
+  }
+
+  private DecodedImage read(ImageReader reader, byte[] bytes, ImageFormat format)
+      throws IOException, ImageRejectedException {
+    // Only the header is parsed here: a 60000x60000 PNG is refused before anything is allocated for its pixels.
+    int width = reader.getWidth(0);
+    int height = reader.getHeight(0);
+    checkDimensions(format, width, height);
+    ImageReadParam param = reader.getDefaultReadParam();
+    int factor = subsamplingFactor(width, height);
+    if (factor > 1) {
+      param.setSourceSubsampling(factor, factor, 0, 0);
+    }
+    if (format == ImageFormat.JPEG) {
+      JpegHeader header = JpegHeader.parse(bytes);
+      if (header.components() == 4) {
+        return CmykConversion.toRgb(reader.readRaster(0, param), header);
+      }
+    }
+    return ImageSamples.of(reader.read(0, param));
+  }
+
+  private void checkDimensions(ImageFormat format, int width, int height) throws ImageRejectedException {
+    if (width < 1 || height < 1) {
+      throw new ImageRejectedException(
+          RejectReason.UNDECODABLE, format + " header gives an empty size: " + width + "x" + height);
+    }
+    long pixels = (long) width * height;
+    if (pixels > maxPixels) {
+      throw new ImageRejectedException(RejectReason.TOO_LARGE, "image is " + width + "x" + height + " = " + pixels
+          + " pixels, over " + MAX_PIXELS_SETTING + "=" + maxPixels);
+    }
+  }
+
+  /**
+   * Decode-time subsampling for large sources: the largest whole factor that still leaves the decoded image at
+   * least twice the target size in both dimensions, so the final resize has enough pixels to average (quality).
+   */
+  int subsamplingFactor(int sourceWidth, int sourceHeight) {
+    return Math.max(1, Math.min(sourceWidth / (2 * targetWidth), sourceHeight / (2 * targetHeight)));
+  }
+
+  private static ImageRejectedException undecodable(ImageFormat format, Throwable e) {
+    return new ImageRejectedException(
+        RejectReason.UNDECODABLE, "cannot decode " + format + ": " + describe(e), e);
+  }
+
+  private static String describe(Throwable e) {
+    StringBuilder sb = new StringBuilder(e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
+    Throwable cause = e.getCause();
+    for (int depth = 0; cause != null && depth < 3; depth++, cause = cause.getCause()) {
+      sb.append(" (").append(cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName())
+          .append(')');
+    }
+    return sb.toString();
+  }
+
+  /**
+   * ImageIO's JPEG reader decodes a truncated file "successfully" (the missing part grey) and only warns. A
+   * half-grey photo would get a confident but meaningless prediction, so truncation rejects the image.
+   */
+  private static final class TruncationWarnings implements IIOReadWarningListener {
+    private String first;
+
+    @Override
+    public void warningOccurred(ImageReader source, String warning) {
+      String lower = warning == null ? "" : warning.toLowerCase(Locale.ROOT);
+      if (first == null && (lower.contains("truncated") || lower.contains("premature end"))) {
+        first = warning;
+      }
+    }
+
+    void throwIfAny(ImageFormat format) throws ImageRejectedException {
+      if (first != null) {
+        throw new ImageRejectedException(RejectReason.UNDECODABLE, format + " data is truncated: " + first);
+      }
+    }
+  }
+}
