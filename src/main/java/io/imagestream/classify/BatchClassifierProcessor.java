@@ -89,7 +89,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
           source.topic(), source.partition(), source.offset());
       return;
     }
-    long now = System.currentTimeMillis();
+    long now = context.currentSystemTimeMs(); // the clock punctuation uses (mockable in tests)
     PendingImage image = new PendingImage(now, record.timestamp(), source.topic(), source.partition(),
         source.offset(), id, record.key(), record.value(), preprocessor.shape(), pixels);
     pending.put(sequenceKey(nextSequence++), image.encode());

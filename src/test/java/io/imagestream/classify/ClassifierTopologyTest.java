@@ -68,7 +68,7 @@ class ClassifierTopologyTest {
 
   @Test
   void aBatchRunsWhenItReachesTheBatchSize() {
-    start(4, 600_000, TestModels.darkLight());
+    start(4, 60_000, TestModels.darkLight());
     for (int i = 0; i < 3; i++) {
       images.pipeInput("img-" + i, png(Color.BLACK));
     }
@@ -93,7 +93,7 @@ class ClassifierTopologyTest {
 
   @Test
   void predictionsKeepInputOrderAndHaveTheContractShape() {
-    start(7, 600_000, TestModels.darkLight());
+    start(7, 60_000, TestModels.darkLight());
     for (int i = 0; i < 14; i++) {
       images.pipeInput("img-" + i, png(i % 2 == 0 ? new Color(20, 20, 20) : new Color(235, 235, 235)));
     }
@@ -121,7 +121,7 @@ class ClassifierTopologyTest {
 
   @Test
   void aNullKeyBecomesTopicPartitionOffset() {
-    start(1, 600_000, TestModels.darkLight());
+    start(1, 60_000, TestModels.darkLight());
     images.pipeInput((String) null, png(Color.BLACK));
     TestRecord<byte[], byte[]> record = predictions.readRecord();
     assertEquals("images-0-0", json(record.value()).get("id").asText());
@@ -130,7 +130,7 @@ class ClassifierTopologyTest {
 
   @Test
   void badInputGoesToTheDeadLetterTopicUnchangedWithItsReasonAndTheRestIsClassified() {
-    start(2, 600_000, TestModels.darkLight());
+    start(2, 60_000, TestModels.darkLight());
     Map<String, TestImages.BadInput> bad = TestImages.badInputs(3);
     images.pipeInput("good-0", png(Color.BLACK));
     for (Map.Entry<String, TestImages.BadInput> entry : bad.entrySet()) {
@@ -163,7 +163,7 @@ class ClassifierTopologyTest {
         1), 2, 1, 1e-3);
     LoadedModel broken = LoadedModel.of(network, TestModels.metadata("broken", 9, TestModels.DARK_LIGHT,
         TestModels.SHAPE, io.imagestream.model.ModelMetadata.SIGMOID));
-    start(3, 600_000, broken);
+    start(3, 60_000, broken);
     for (int i = 0; i < 3; i++) {
       images.pipeInput("img-" + i, png(Color.BLACK));
     }
