@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.Color;
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
@@ -12,8 +14,6 @@ import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
-import java.awt.Transparency;
-import java.awt.color.ColorSpace;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.List;
@@ -369,7 +369,7 @@ class ImagePreprocessorTest {
   }
 
   @Test
-  void rasterOnlyHelperProducesWhatTheTestExpects() {
+  void rgbImageHelperStoresBandsInRgbOrder() {
     Raster raster = TestImages.rgbImage(new byte[] {1, 2, 3}, 1, 1).getRaster();
     assertArrayEquals(new int[] {1, 2, 3}, raster.getPixel(0, 0, (int[]) null));
   }
