@@ -84,6 +84,9 @@ final class ImageDecoder {
     int width = reader.getWidth(0);
     int height = reader.getHeight(0);
     checkDimensions(format, width, height);
+    if (format == ImageFormat.BMP) {
+      BmpHeader.checkComplete(bytes);
+    }
     ImageReadParam param = reader.getDefaultReadParam();
     int factor = subsamplingFactor(width, height);
     if (factor > 1) {

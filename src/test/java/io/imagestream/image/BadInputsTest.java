@@ -48,4 +48,18 @@ class BadInputsTest {
     }
     assertFalse(TestImages.badInputs(1).isEmpty());
   }
+
+  /** Small targets make the decoder subsample, which once hid a truncated BMP (ImageIO then reads fewer rows). */
+  @Test
+  void theReasonsHoldForSmallGreyTargetsToo() {
+    for (String shape : new String[] {"16x16x1", "28x28x1", "8x8x3"}) {
+      ImagePreprocessor small = new ImagePreprocessor(InputShape.parse(shape), TestImages.BAD_INPUTS_MAX_PIXELS,
+          64 * 1024, Interpolation.BILINEAR);
+      for (Map.Entry<String, TestImages.BadInput> entry : TestImages.badInputs(3).entrySet()) {
+        ImageRejectedException e = assertThrows(ImageRejectedException.class,
+            () -> small.toPixels(entry.getValue().bytes()), shape + ", " + entry.getKey());
+        assertEquals(entry.getValue().expected(), e.reason(), shape + ", " + entry.getKey());
+      }
+    }
+  }
 }
