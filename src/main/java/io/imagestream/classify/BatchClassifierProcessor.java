@@ -29,7 +29,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * entry; an image buffered only in memory would be lost by a crash after its offset was committed. Store keys are a
  * per-task sequence, so iterating the store yields the input order.
  */
-final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[], Object> {
   private final String storeName;
   private final int batchSize;
   private final Duration maxWait;
@@ -37,7 +37,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   private final Function<InputShape, ImagePreprocessor> preprocessors;
   private final ClassifierMetrics metrics;
 
-  private ProcessorContext<byte[], byte[]> context;
+  private ProcessorContext<byte[], Object> context;
   private KeyValueStore<byte[], byte[]> pending;
   private long nextSequence;
   private int pendingCount;
@@ -54,7 +54,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   }
 
   @Override
-  public void init(ProcessorContext<byte[], byte[]> context) {
+  public void init(ProcessorContext<byte[], Object> context) {
     this.context = context;
     this.pending = context.getStateStore(storeName);
     // After a restart the store holds what was buffered but not yet classified: carry on from there.
@@ -169,7 +169,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
           new Prediction.Timestamps(image.timestamp(), now));
       RecordHeaders headers = new RecordHeaders();
       headers.add(ClassifierTopology.MODEL_VERSION_HEADER, version);
-      context.forward(new Record<>(image.outputKey(), prediction.toJson(), image.timestamp(), headers),
+      context.forward(new Record<>(image.outputKey(), prediction, image.timestamp(), headers),
           ClassifierTopology.PREDICTIONS_SINK);
       metrics.classified(image.timestamp(), now);
     }

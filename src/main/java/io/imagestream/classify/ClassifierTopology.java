@@ -8,6 +8,8 @@ import io.imagestream.metrics.ClassifierMetrics;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -60,10 +62,19 @@ public final class ClassifierTopology {
         () -> new BatchClassifierProcessor(PENDING_STORE, batchSize, maxWait, model, preprocessors, metrics), SOURCE);
     topology.addStateStore(pendingStore, PROCESSOR);
     topology.addSink(PREDICTIONS_SINK, config.getString(ImagestreamConfig.TOPIC_PREDICTIONS),
-        new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
+        new ByteArraySerializer(), Prediction.serializer(), ClassifierTopology::sameAsInputPartition, PROCESSOR);
     topology.addSink(DLQ_SINK, config.getString(ImagestreamConfig.TOPIC_DLQ), new ByteArraySerializer(),
         new ByteArraySerializer(), PROCESSOR);
     return topology;
+  }
+
+  /**
+   * A prediction goes to the partition its image came from (modulo the partition count), so that readers of a
+   * predictions partition see the input partition's order, whatever partitioner the producers used.
+   */
+  static Optional<Set<Integer>> sameAsInputPartition(String topic, byte[] key, Prediction prediction,
+                                                     int partitionCount) {
+    return Optional.of(Set.of(prediction.source().partition() % partitionCount));
   }
 
   /** One immutable preprocessor per model input shape, shared by all tasks. */

@@ -50,6 +50,11 @@ public record Prediction(String id, String label, double probability, Map<String
     }
   }
 
+  /** Writes predictions as their JSON value (the partitioner reads the object before it is serialised). */
+  public static org.apache.kafka.common.serialization.Serializer<Prediction> serializer() {
+    return (topic, prediction) -> prediction == null ? null : prediction.toJson();
+  }
+
   public String toJsonString() {
     return new String(toJson(), StandardCharsets.UTF_8);
   }
