@@ -2,6 +2,7 @@ package io.imagestream.classify;
 
 import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.metrics.ClassifierMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
@@ -15,6 +16,7 @@ public final class ClassifierService implements AutoCloseable {
 
   private final KafkaStreams streams;
   private final ServingModel model;
+  private final KafkaStreamsMetrics streamsMetrics;
 
   public ClassifierService(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics) {
     this(config, model, metrics, ClassifierStreamsConfig.of(config));
@@ -30,6 +32,9 @@ public final class ClassifierService implements AutoCloseable {
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     metrics.modelServed(model.current().metadata().version(), false);
+    // Kafka Streams' own metrics (process rate, commit latency, consumer lag per partition...) as Micrometer meters.
+    this.streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(metrics.registry());
   }
 
   public void start() {
@@ -51,5 +56,6 @@ public final class ClassifierService implements AutoCloseable {
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
+    streamsMetrics.close();
   }
 }

@@ -2,6 +2,14 @@ package io.imagestream.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -23,8 +31,22 @@ public final class MetricsServer implements AutoCloseable {
     this.server = server;
   }
 
+  /** A Prometheus registry with JVM, process and ND4J off-heap meters already bound. */
   public static PrometheusMeterRegistry newRegistry() {
-    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    Gauge.builder("imagestream.nd4j.offheap.used", () -> org.bytedeco.javacpp.Pointer.physicalBytes())
+        .description("Physical memory of the process as JavaCPP (ND4J's native memory manager) sees it")
+        .baseUnit("bytes").register(registry);
+    Gauge.builder("imagestream.nd4j.offheap.allocated", () -> org.bytedeco.javacpp.Pointer.totalBytes())
+        .description("Native memory ND4J (JavaCPP) has allocated").baseUnit("bytes").register(registry);
+    return registry;
   }
 
   /** Starts serving on host:port (port 0 picks a free one). */
