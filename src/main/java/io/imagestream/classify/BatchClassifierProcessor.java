@@ -1,5 +1,7 @@
 package io.imagestream.classify;
 
+import io.imagestream.kafka.DeadLetters;
+
 import io.imagestream.image.ImagePreprocessor;
 import io.imagestream.image.ImageRejectedException;
 import io.imagestream.image.InputShape;

@@ -31,7 +31,7 @@ public final class ClassifierService implements AutoCloseable {
       LOG.error("stream thread failed; replacing it", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
-    metrics.modelServed(model.current().metadata().version(), false);
+    metrics.modelServed(model.current().metadata().version());
     // Kafka Streams' own metrics (process rate, commit latency, consumer lag per partition...) as Micrometer meters.
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(metrics.registry());

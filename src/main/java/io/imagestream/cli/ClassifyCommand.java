@@ -1,9 +1,6 @@
 package io.imagestream.cli;
 
-import io.imagestream.classify.ClassifierService;
-import io.imagestream.classify.ServingModel;
 import io.imagestream.config.ImagestreamConfig;
-import io.imagestream.metrics.ClassifierMetrics;
 import io.imagestream.metrics.MetricsServer;
 import io.imagestream.model.LoadedModel;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -44,22 +41,19 @@ final class ClassifyCommand implements Callable<Integer> {
       settings.put(ImagestreamConfig.BATCH_MAX_WAIT_MS, batchMaxWaitMs.toString());
     }
     ImagestreamConfig config = kafka.config(settings);
-    LoadedModel loaded = ServiceSupport.loadModel(model, config);
     ServiceSupport.ensureTopics(config);
-
     PrometheusMeterRegistry registry = MetricsServer.newRegistry();
-    ClassifierService service = new ClassifierService(config, new ServingModel(loaded),
-        new ClassifierMetrics(registry));
+    RunningClassifier classifier = RunningClassifier.start(config, model, registry);
     MetricsServer metrics = MetricsServer.start(config.getString(ImagestreamConfig.METRICS_HOST), metricsPort,
-        registry, service::isRunning, service::isRunning);
-    service.start();
-    System.out.printf("classifying %s -> %s with model %s v%d (%s); metrics on http://%s:%d/metrics%n",
+        registry, classifier::isRunning, classifier::isRunning);
+    LoadedModel loaded = classifier.initial;
+    System.out.printf("classifying %s -> %s with model %s v%d (%s, from %s); metrics on http://%s:%d/metrics%n",
         config.getString(ImagestreamConfig.TOPIC_IMAGES), config.getString(ImagestreamConfig.TOPIC_PREDICTIONS),
-        loaded.metadata().name(), loaded.metadata().version(), loaded.inputShape(),
+        loaded.metadata().name(), loaded.metadata().version(), loaded.inputShape(), classifier.initialSource,
         config.getString(ImagestreamConfig.METRICS_HOST), metrics.port());
     System.out.flush();
     ServiceSupport.runUntilStopped(null, () -> {
-      service.close();
+      classifier.close();
       metrics.close();
     });
     return 0;

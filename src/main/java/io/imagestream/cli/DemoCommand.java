@@ -1,12 +1,11 @@
 package io.imagestream.cli;
 
-import io.imagestream.classify.ClassifierService;
 import io.imagestream.classify.Prediction;
-import io.imagestream.classify.ServingModel;
 import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.kafka.EmbeddedKafkaBroker;
-import io.imagestream.metrics.ClassifierMetrics;
 import io.imagestream.metrics.MetricsServer;
+import io.imagestream.metrics.TrainerMetrics;
+import io.imagestream.train.TrainerService;
 import io.imagestream.model.LoadedModel;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -48,8 +47,16 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--rate", defaultValue = "200", description = "Images published per second (default: ${DEFAULT-VALUE}).")
   int rate;
 
-  @Option(names = "--images", defaultValue = "10000", description = "How many distinct sample images to cycle through (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--images", defaultValue = "5000", description = "How many distinct sample images to cycle through (default: ${DEFAULT-VALUE}).")
   int imageCount;
+
+  @Option(names = "--labelled-rate", defaultValue = "100",
+      description = "Labelled images published per second for the trainer (0: no trainer; default: ${DEFAULT-VALUE}).")
+  int labelledRate;
+
+  @Option(names = "--min-new-labels", defaultValue = "1500",
+      description = "The trainer retrains after this many new labels (default: ${DEFAULT-VALUE}).")
+  int minNewLabels;
 
   @Option(names = "--bad-every", defaultValue = "500",
       description = "Also send one undecodable record every N images, to show the dead-letter topic (0: never; default: ${DEFAULT-VALUE}).")
@@ -67,16 +74,20 @@ final class DemoCommand implements Callable<Integer> {
       throw new Errors.UserException("cannot start a broker on 127.0.0.1:" + port + " (" + Errors.describe(e)
           + "); is the port taken? try --port", 3);
     }
-    ImagestreamConfig config = ImagestreamConfig.of(Map.of(ImagestreamConfig.BOOTSTRAP_SERVERS,
-        broker.bootstrapServers()));
+    Map<String, String> settings = new HashMap<>();
+    settings.put(ImagestreamConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+    // Fine-tuning settings that let a person see retrains and verdicts within a couple of minutes.
+    settings.put(ImagestreamConfig.TRAINER_MIN_NEW_LABELS, Integer.toString(minNewLabels));
+    settings.put(ImagestreamConfig.TRAINER_EPOCHS, "2");
+    settings.put(ImagestreamConfig.TRAINER_LEARNING_RATE, "0.0002");
+    settings.put(ImagestreamConfig.TRAINER_AUGMENT_FLIP, "false"); // Fashion-MNIST's classes are not symmetric
+    ImagestreamConfig config = ImagestreamConfig.of(settings);
     ServiceSupport.ensureTopics(config);
-    LoadedModel model = ServiceSupport.loadModel(null, config);
     PrometheusMeterRegistry registry = MetricsServer.newRegistry();
-    ClassifierService classifier = new ClassifierService(config, new ServingModel(model),
-        new ClassifierMetrics(registry));
+    RunningClassifier classifier = RunningClassifier.start(config, null, registry);
+    LoadedModel model = classifier.initial;
     MetricsServer metrics = MetricsServer.start(config.getString(ImagestreamConfig.METRICS_HOST), metricsPort,
         registry, classifier::isRunning, classifier::isRunning);
-    classifier.start();
     System.out.printf("classifier running with model %s v%d (%s, %d classes); metrics on http://127.0.0.1:%d/metrics%n",
         model.metadata().name(), model.metadata().version(), model.inputShape(), model.classNames().size(),
         metrics.port());
@@ -90,10 +101,33 @@ final class DemoCommand implements Callable<Integer> {
     Thread consumer = new Thread(() -> watch(config, trueLabels, stats, running), "demo-consumer");
     producer.start();
     consumer.start();
+    TrainerService trainer = null;
+    Thread trainerLoop = null;
+    Thread labeller = null;
+    if (labelledRate > 0) {
+      trainer = new TrainerService(config, model, new TrainerMetrics(registry), TrainCommand::event);
+      TrainerService t = trainer;
+      trainerLoop = new Thread(t::run, "demo-trainer");
+      trainerLoop.setPriority(Thread.MIN_PRIORITY);
+      trainerLoop.start();
+      List<DemoImages.Sample> labelled = DemoImages.labelled(imageCount);
+      labeller = new Thread(() -> publishLabelled(config, labelled, running), "demo-labeller");
+      labeller.start();
+      System.out.printf("publishing labelled images at %d/s to '%s'; the trainer retrains every %d new labels%n",
+          labelledRate, config.getString(ImagestreamConfig.TOPIC_LABELLED), minNewLabels);
+    }
+    TrainerService trainerToClose = trainer;
+    Thread trainerThread = trainerLoop;
+    Thread labellerThread = labeller;
     ServiceSupport.runUntilStopped(limit, () -> {
       running.set(false);
       join(producer);
       join(consumer);
+      if (trainerToClose != null) {
+        join(labellerThread);
+        trainerToClose.close();
+        join(trainerThread);
+      }
       classifier.close();
       metrics.close();
       broker.close();
@@ -147,6 +181,28 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  private void publishLabelled(ImagestreamConfig config, List<DemoImages.Sample> samples, AtomicBoolean running) {
+    Map<String, Object> props = new HashMap<>(config.clientProperties());
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    String topic = config.getString(ImagestreamConfig.TOPIC_LABELLED);
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      long start = System.nanoTime();
+      for (long sent = 0; running.get() && sent < samples.size(); sent++) { // each labelled image once
+        DemoImages.Sample sample = samples.get((int) sent);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
+            ("labelled/" + sample.id()).getBytes(StandardCharsets.UTF_8), sample.png());
+        record.headers().add(TrainerService.LABEL_HEADER, sample.label().getBytes(StandardCharsets.UTF_8));
+        producer.send(record);
+        long wait = start + (sent + 1) * 1_000_000_000L / Math.max(1, labelledRate) - System.nanoTime();
+        if (wait > 0) {
+          java.util.concurrent.locks.LockSupport.parkNanos(wait);
+        }
+      }
+    }
+  }
+
   private void watch(ImagestreamConfig config, Map<String, String> trueLabels, Stats stats, AtomicBoolean running) {
     Map<String, Object> props = new HashMap<>(config.clientProperties());
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -164,6 +220,7 @@ final class DemoCommand implements Callable<Integer> {
       long lastLine = start;
       long lastClassified = 0;
       long nextSample = 0;
+      long lastVersion = 0;
       while (running.get()) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
           if (record.topic().equals(dlq)) {
@@ -171,6 +228,12 @@ final class DemoCommand implements Callable<Integer> {
             continue;
           }
           Prediction p = Prediction.fromJson(record.value());
+          if (p.model().version() > lastVersion) {
+            if (lastVersion > 0) {
+              System.out.printf(">>> predictions now come from model v%d (was v%d)%n", p.model().version(), lastVersion);
+            }
+            lastVersion = p.model().version();
+          }
           String truth = trueLabels.remove(p.id());
           stats.classified.incrementAndGet();
           if (p.label().equals(truth)) {

@@ -23,12 +23,25 @@ final class DemoImages {
 
   private DemoImages() {}
 
+  /** Images to classify: the first half of the test split (or the bundled sample). */
   static List<Sample> load(int limit) {
+    return load(0, limit);
+  }
+
+  /**
+   * Labelled images for the trainer: the second half of the test split, which the default model never saw (it was
+   * trained on the training split), so the validation gate judges on images new to both models.
+   */
+  static List<Sample> labelled(int limit) {
+    return load(5_000, limit);
+  }
+
+  private static List<Sample> load(int first, int limit) {
     try {
       if (FashionMnist.isPresent(FashionMnist.DEBIAN_DIR)) {
         LabelledDataset test = FashionMnist.load(FashionMnist.DEBIAN_DIR, FashionMnist.Split.TEST);
         List<Sample> samples = new ArrayList<>();
-        for (int i = 0; i < Math.min(limit, test.size()); i++) {
+        for (int i = first; i < Math.min(first + limit, test.size()); i++) {
           samples.add(new Sample(String.format("fashion-mnist/test/%05d", i),
               test.classNames().get(test.label(i)), greyPng(test.pixels(i), 28, 28)));
         }

@@ -52,6 +52,26 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String STREAM_THREADS = "imagestream.classifier.stream.threads";
   public static final String METRICS_HOST = "imagestream.metrics.host";
 
+  public static final String TRAINER_GROUP_ID = "imagestream.trainer.group.id";
+  public static final String TRAINER_MIN_NEW_LABELS = "imagestream.trainer.min.new.labels";
+  public static final String TRAINER_MAX_INTERVAL_MS = "imagestream.trainer.max.interval.ms";
+  public static final String TRAINER_HELDOUT_PERCENT = "imagestream.trainer.heldout.percent";
+  public static final String TRAINER_MIN_HELDOUT = "imagestream.trainer.min.heldout";
+  public static final String TRAINER_MIN_EXAMPLES_PER_CLASS = "imagestream.trainer.min.examples.per.class";
+  public static final String TRAINER_MAX_CLASSES = "imagestream.trainer.max.classes";
+  public static final String TRAINER_MAX_EXAMPLES = "imagestream.trainer.max.examples";
+  public static final String TRAINER_EPOCHS = "imagestream.trainer.epochs";
+  public static final String TRAINER_BATCH_SIZE = "imagestream.trainer.batch.size";
+  public static final String TRAINER_LEARNING_RATE = "imagestream.trainer.learning.rate";
+  public static final String TRAINER_MARGIN = "imagestream.trainer.margin";
+  public static final String TRAINER_WARM_START = "imagestream.trainer.warm.start";
+  public static final String TRAINER_INPUT_SHAPE = "imagestream.trainer.input.shape";
+  public static final String TRAINER_THREADS = "imagestream.trainer.threads";
+  public static final String TRAINER_AUGMENT_SHEAR = "imagestream.trainer.augment.shear";
+  public static final String TRAINER_AUGMENT_ZOOM = "imagestream.trainer.augment.zoom";
+  public static final String TRAINER_AUGMENT_FLIP = "imagestream.trainer.augment.horizontal.flip";
+  public static final String TRAINER_SEED = "imagestream.trainer.seed";
+
   private static final ConfigDef DEFINITION = new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, DEFAULT_BOOTSTRAP_SERVERS, Importance.HIGH,
           "Kafka brokers, HOST:PORT[,...].")
@@ -82,7 +102,41 @@ public final class ImagestreamConfig extends AbstractConfig {
       .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
           "Stream threads per classifier instance (each runs its own batches).")
       .define(METRICS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
-          "Address the /metrics and /health endpoints bind to.");
+          "Address the /metrics and /health endpoints bind to.")
+      .define(TRAINER_GROUP_ID, Type.STRING, "imagestream-trainer", Importance.LOW,
+          "Consumer group of the trainer on the labelled-images topic.")
+      .define(TRAINER_MIN_NEW_LABELS, Type.INT, 1000, Range.atLeast(1), Importance.HIGH,
+          "Retrain once this many new labelled images have arrived...")
+      .define(TRAINER_MAX_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.HIGH,
+          "...or once this long has passed since the last training, if any new label arrived.")
+      .define(TRAINER_HELDOUT_PERCENT, Type.INT, 20, Range.between(1, 90), Importance.MEDIUM,
+          "Share of labelled images held out for validation, chosen by a hash of the image id (stable).")
+      .define(TRAINER_MIN_HELDOUT, Type.INT, 50, Range.atLeast(1), Importance.MEDIUM,
+          "No candidate is judged on fewer held-out images than this.")
+      .define(TRAINER_MIN_EXAMPLES_PER_CLASS, Type.INT, 10, Range.atLeast(1), Importance.MEDIUM,
+          "A class with fewer training images is reported and left out until it has enough.")
+      .define(TRAINER_MAX_CLASSES, Type.INT, 100, Range.atLeast(2), Importance.MEDIUM,
+          "Labels beyond this many distinct classes are dead-lettered (TOO_MANY_CLASSES).")
+      .define(TRAINER_MAX_EXAMPLES, Type.INT, 200_000, Range.atLeast(10), Importance.MEDIUM,
+          "Labelled images kept in memory; the oldest are dropped beyond this.")
+      .define(TRAINER_EPOCHS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, "Epochs per retraining.")
+      .define(TRAINER_BATCH_SIZE, Type.INT, 32, Range.atLeast(1), Importance.LOW, "Training mini-batch size.")
+      .define(TRAINER_LEARNING_RATE, Type.DOUBLE, 0.0005, Range.atLeast(0), Importance.LOW, "Adam learning rate.")
+      .define(TRAINER_MARGIN, Type.DOUBLE, 0.0, Importance.HIGH,
+          "A candidate is published only if its held-out accuracy is at least the live model's plus this margin.")
+      .define(TRAINER_WARM_START, Type.BOOLEAN, true, Importance.MEDIUM,
+          "Start from the live model's weights when its classes and input are unchanged.")
+      .define(TRAINER_INPUT_SHAPE, Type.STRING, "", Importance.MEDIUM,
+          "Input HxWxC of trained models; empty means the live model's (64x64x3 when there is none).")
+      .define(TRAINER_THREADS, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+          "ND4J threads for training (process-wide); 0 keeps ND4J's default. Keep classifier + trainer <= cores.")
+      .define(TRAINER_AUGMENT_SHEAR, Type.DOUBLE, 0.2, Range.atLeast(0), Importance.LOW,
+          "Random shear in degrees (Keras shear_range); 0 turns it off.")
+      .define(TRAINER_AUGMENT_ZOOM, Type.DOUBLE, 0.2, Range.between(0, 0.99), Importance.LOW,
+          "Random zoom range (Keras zoom_range); 0 turns it off.")
+      .define(TRAINER_AUGMENT_FLIP, Type.BOOLEAN, true, Importance.LOW,
+          "Random horizontal flips (Keras horizontal_flip).")
+      .define(TRAINER_SEED, Type.LONG, 42L, Importance.LOW, "Seed for weights, shuffling and augmentation.");
 
   private final Map<String, String> passthrough;
 

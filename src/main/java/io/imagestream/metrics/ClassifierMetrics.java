@@ -26,6 +26,9 @@ public final class ClassifierMetrics {
   private final Timer endToEnd;
   private final Counter swaps;
   private final AtomicLong modelVersion = new AtomicLong();
+  private final Counter refused;
+  private final Timer load;
+  private final Timer swap;
 
   public ClassifierMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -43,6 +46,14 @@ public final class ClassifierMetrics {
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
     this.swaps = Counter.builder("imagestream.model.swaps").description("Models swapped in while serving")
+        .register(registry);
+    this.refused = Counter.builder("imagestream.model.refused")
+        .description("Models on the models topic refused (bad sha256, unloadable, wrong shape or classes)")
+        .register(registry);
+    this.load = Timer.builder("imagestream.model.load")
+        .description("Loading, verifying and warming up a new model, off the processing path").register(registry);
+    this.swap = Timer.builder("imagestream.model.swap")
+        .description("The pause of swapping a verified model in (an atomic reference change between batches)")
         .register(registry);
     Gauge.builder("imagestream.model.version", modelVersion, AtomicLong::doubleValue)
         .description("Version of the model being served").register(registry);
@@ -75,10 +86,21 @@ public final class ClassifierMetrics {
         .increment();
   }
 
-  public void modelServed(long version, boolean swapped) {
+  public void modelServed(long version) {
     modelVersion.set(version);
-    if (swapped) {
-      swaps.increment();
-    }
+  }
+
+  public void modelSwapped(long version, long pauseNanos) {
+    modelVersion.set(version);
+    swaps.increment();
+    swap.record(pauseNanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void modelLoaded(long nanos) {
+    load.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void modelRefused() {
+    refused.increment();
   }
 }

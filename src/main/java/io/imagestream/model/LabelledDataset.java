@@ -91,12 +91,18 @@ public final class LabelledDataset {
 
   /** Network input [n, c, h, w] for the given images, rescaled 1/255. */
   public INDArray features(int[] indices, int from, int to) {
+    return features(indices, from, to, Augmentation.NONE, null);
+  }
+
+  /** Network input [n, c, h, w] for the given images, each randomly augmented, then rescaled 1/255. */
+  public INDArray features(int[] indices, int from, int to, Augmentation augmentation, Random random) {
     int n = shape.pixelCount();
     float[] data = new float[(to - from) * n];
     byte[] one = new byte[n];
     for (int i = from; i < to; i++) {
       System.arraycopy(pixels, indices[i] * n, one, 0, n);
-      ImagePreprocessor.rescaleInto(one, shape, Layout.NCHW, data, (i - from) * n);
+      byte[] image = augmentation.isNone() ? one : augmentation.apply(one, shape, random);
+      ImagePreprocessor.rescaleInto(image, shape, Layout.NCHW, data, (i - from) * n);
     }
     return Nd4j.create(data, new long[] {to - from, shape.channels(), shape.height(), shape.width()}, 'c');
   }

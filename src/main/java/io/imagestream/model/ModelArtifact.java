@@ -100,6 +100,28 @@ public final class ModelArtifact {
     return LoadedModel.verified(network, metadata, sha256(artifact), origin);
   }
 
+  /**
+   * The same network under a new version (e.g. publishing a file as the next version, or a rollback): rewrites the
+   * metadata entry only; the network bytes and their digest are unchanged.
+   */
+  public static byte[] restamp(byte[] artifact, java.util.function.UnaryOperator<ModelMetadata> change)
+      throws InvalidModelException {
+    Entries entries = entries(artifact, "artifact");
+    ModelMetadata metadata = change.apply(parseMetadata(entries.metadata, "artifact"));
+    ByteArrayOutputStream out = new ByteArrayOutputStream(artifact.length + 1024);
+    try (ZipOutputStream zip = new ZipOutputStream(out)) {
+      zip.putNextEntry(new ZipEntry(METADATA_ENTRY));
+      zip.write(JSON.writeValueAsBytes(metadata));
+      zip.closeEntry();
+      zip.putNextEntry(new ZipEntry(NETWORK_ENTRY));
+      zip.write(entries.network);
+      zip.closeEntry();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write an artifact in memory", e);
+    }
+    return out.toByteArray();
+  }
+
   /** The metadata alone, without loading the network. */
   public static ModelMetadata readMetadata(byte[] artifact) throws InvalidModelException {
     return parseMetadata(entries(artifact, "artifact").metadata, "artifact");

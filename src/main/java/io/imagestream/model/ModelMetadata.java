@@ -54,8 +54,17 @@ public record ModelMetadata(
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
+  /**
+   * @param labelledOffsets for models trained from the labelled-images topic: per partition, the offset up to which
+   *                        records were read, so a restarted trainer counts only later records as new labels
+   */
   public record Training(String dataset, int epochs, int batchSize, long trainingExamples, long validationExamples,
-                         Map<String, Double> metrics, double seconds) {}
+                         Map<String, Double> metrics, double seconds, Map<String, Long> labelledOffsets) {
+    public Training(String dataset, int epochs, int batchSize, long trainingExamples, long validationExamples,
+                    Map<String, Double> metrics, double seconds) {
+      this(dataset, epochs, batchSize, trainingExamples, validationExamples, metrics, seconds, null);
+    }
+  }
 
   public InputShape inputShape() {
     return input.shape();

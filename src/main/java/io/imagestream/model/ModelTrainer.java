@@ -9,11 +9,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** Mini-batch training with a validation pass after each epoch, reported the way Keras users read it. */
 public final class ModelTrainer {
 
-  public record Options(int epochs, int batchSize, long seed) {
+  public record Options(int epochs, int batchSize, long seed, Augmentation augmentation) {
     public Options {
       if (epochs < 1 || batchSize < 1) {
         throw new IllegalArgumentException("epochs and batch size must be at least 1");
       }
+      augmentation = augmentation == null ? Augmentation.NONE : augmentation;
+    }
+
+    public Options(int epochs, int batchSize, long seed) {
+      this(epochs, batchSize, seed, Augmentation.NONE);
     }
   }
 
@@ -56,7 +61,7 @@ public final class ModelTrainer {
       double lossSum = 0;
       for (int from = 0; from < order.length; from += options.batchSize()) {
         int to = Math.min(order.length, from + options.batchSize());
-        INDArray features = train.features(order, from, to);
+        INDArray features = train.features(order, from, to, options.augmentation(), random);
         INDArray targets = train.targets(order, from, to, sigmoid);
         network.fit(features, targets);
         lossSum += network.score() * (to - from);

@@ -1,5 +1,7 @@
 package io.imagestream.classify;
 
+import io.imagestream.kafka.DeadLetters;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

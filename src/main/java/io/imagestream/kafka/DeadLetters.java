@@ -1,4 +1,4 @@
-package io.imagestream.classify;
+package io.imagestream.kafka;
 
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
@@ -12,8 +12,10 @@ public final class DeadLetters {
   public static final String SOURCE_PARTITION = "imagestream.source.partition";
   public static final String SOURCE_OFFSET = "imagestream.source.offset";
 
-  /** The reasons of the contract: the image package's rejections plus INTERNAL (our failure, not the input's). */
+  /** The reasons of the contract: the image package's rejections plus INTERNAL (our failure, not the input's); the trainer adds MISSING_LABEL and TOO_MANY_CLASSES. */
   public static final String INTERNAL = "INTERNAL";
+  public static final String MISSING_LABEL = "MISSING_LABEL";
+  public static final String TOO_MANY_CLASSES = "TOO_MANY_CLASSES";
 
   private static final int MAX_MESSAGE_CHARS = 1000;
 

@@ -1,0 +1,162 @@
+package io.imagestream.classify;
+
+import io.imagestream.kafka.ModelsTopic;
+import io.imagestream.metrics.ClassifierMetrics;
+import io.imagestream.model.InvalidModelException;
+import io.imagestream.model.LoadedModel;
+import io.imagestream.model.ModelArtifact;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the models topic and hot-swaps newer versions into the {@link ServingModel}. Loading, verifying (sha256,
+ * the network's digest, input shape, class count) and a warm-up run all happen here, off the processing path; the
+ * swap itself is one atomic reference change that the next batch picks up. A model that fails any check is refused
+ * with a log line and a metric, and the current one keeps serving.
+ */
+public final class ModelFollower implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelFollower.class);
+
+  private final ModelsTopic topic;
+  private final String modelName;
+  private final ServingModel serving;
+  private final ClassifierMetrics metrics;
+  private final int warmUpBatch;
+  private final AtomicBoolean running = new AtomicBoolean();
+  private volatile KafkaConsumer<byte[], byte[]> consumer;
+  private Thread thread;
+
+  public ModelFollower(ModelsTopic topic, String modelName, ServingModel serving, ClassifierMetrics metrics,
+                       int warmUpBatch) {
+    this.topic = topic;
+    this.modelName = modelName;
+    this.serving = serving;
+    this.metrics = metrics;
+    this.warmUpBatch = warmUpBatch;
+  }
+
+  /** The newest version of the model on the topic that passes every check, if any (for starting up). */
+  public static Optional<LoadedModel> newestValid(List<ModelsTopic.Entry> entries, String modelName,
+                                                  ClassifierMetrics metrics) {
+    List<ModelsTopic.Entry> candidates = new ArrayList<>(entries.stream()
+        .filter(e -> e.name().equals(modelName)).toList());
+    candidates.sort((a, b) -> Long.compare(b.version(), a.version()));
+    for (ModelsTopic.Entry entry : candidates) {
+      try {
+        return Optional.of(verify(entry));
+      } catch (InvalidModelException e) {
+        refuse(entry, e.getMessage(), metrics);
+      }
+    }
+    return Optional.empty();
+  }
+
+  public void start() {
+    running.set(true);
+    thread = new Thread(this::follow, "model-follower");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void follow() {
+    try (KafkaConsumer<byte[], byte[]> c = topic.consumer()) {
+      consumer = c;
+      List<TopicPartition> partitions = topic.partitions(c, Duration.ofSeconds(60));
+      c.assign(partitions);
+      c.seekToBeginning(partitions);
+      while (running.get()) {
+        for (ConsumerRecord<byte[], byte[]> record : c.poll(Duration.ofMillis(500))) {
+          ModelsTopic.toEntry(record).ifPresent(this::consider);
+        }
+      }
+    } catch (WakeupException e) {
+      // closing
+    } catch (RuntimeException e) {
+      LOG.error("stopped following {}: {}", topic.topic(), e.toString());
+    }
+  }
+
+  /** Swaps the entry in when it is a newer version of our model and passes every check. */
+  void consider(ModelsTopic.Entry entry) {
+    if (!entry.name().equals(modelName)) {
+      return;
+    }
+    long current = serving.current().metadata().version();
+    if (entry.version() <= current) {
+      return; // older or the same: replaying the topic from the start
+    }
+    long start = System.nanoTime();
+    LoadedModel next;
+    try {
+      next = verify(entry);
+      warmUp(next);
+    } catch (InvalidModelException | RuntimeException e) {
+      refuse(entry, e.getMessage(), metrics);
+      return;
+    }
+    metrics.modelLoaded(System.nanoTime() - start);
+    long swapStart = System.nanoTime();
+    LoadedModel previous = serving.swap(next);
+    metrics.modelSwapped(next.metadata().version(), System.nanoTime() - swapStart);
+    LOG.info("now serving model {} v{} (was v{}), sha256 {}", modelName, next.metadata().version(),
+        previous.metadata().version(), entry.declaredSha256());
+  }
+
+  static LoadedModel verify(ModelsTopic.Entry entry) throws InvalidModelException {
+    String origin = "model " + entry.name() + " v" + entry.version() + " (partition " + entry.partition()
+        + ", offset " + entry.offset() + ")";
+    if (entry.version() < 1) {
+      throw new InvalidModelException(origin + ": no valid " + ModelsTopic.VERSION_HEADER + " header");
+    }
+    String actual = ModelArtifact.sha256(entry.artifact());
+    if (entry.declaredSha256() == null || !entry.declaredSha256().equalsIgnoreCase(actual)) {
+      throw new InvalidModelException(origin + ": sha256 " + actual + " does not match the header's "
+          + entry.declaredSha256());
+    }
+    LoadedModel model = ModelArtifact.load(entry.artifact(), origin);
+    if (model.metadata().version() != entry.version() || !model.metadata().name().equals(entry.name())) {
+      throw new InvalidModelException(origin + ": the artifact says " + model.metadata().name() + " v"
+          + model.metadata().version());
+    }
+    return model;
+  }
+
+  /** One full-size batch before serving, so the first real batch does not pay for allocation and JIT. */
+  private void warmUp(LoadedModel model) {
+    List<byte[]> blank = new ArrayList<>();
+    for (int i = 0; i < warmUpBatch; i++) {
+      blank.add(new byte[model.inputShape().pixelCount()]);
+    }
+    model.predictPixels(blank);
+  }
+
+  private static void refuse(ModelsTopic.Entry entry, String why, ClassifierMetrics metrics) {
+    LOG.warn("refused model {} v{}: {}", entry.name(), entry.version(), why);
+    metrics.modelRefused();
+  }
+
+  @Override
+  public void close() {
+    running.set(false);
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
+    if (thread != null) {
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

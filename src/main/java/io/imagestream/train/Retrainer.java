@@ -1,0 +1,116 @@
+package io.imagestream.train;
+
+import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.model.Architectures;
+import io.imagestream.model.Augmentation;
+import io.imagestream.model.LabelledDataset;
+import io.imagestream.model.LoadedModel;
+import io.imagestream.model.ModelMetadata;
+import io.imagestream.model.ModelTrainer;
+import io.imagestream.model.NetworkTransfer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * One retraining, start to verdict, with no Kafka in sight: choose the classes, build or warm-start the network,
+ * train with augmentation on the training split, then let the {@link ValidationGate} compare the candidate with the
+ * live model on the held-out split.
+ */
+public final class Retrainer {
+
+  public record Settings(String modelName, int heldOutPercent, int minHeldOut, int minExamplesPerClass, int epochs,
+                         int batchSize, double learningRate, boolean warmStart, Augmentation augmentation,
+                         long seed, double margin) {
+    public static Settings from(ImagestreamConfig c) {
+      return new Settings(c.getString(ImagestreamConfig.MODEL_NAME), c.getInt(ImagestreamConfig.TRAINER_HELDOUT_PERCENT),
+          c.getInt(ImagestreamConfig.TRAINER_MIN_HELDOUT), c.getInt(ImagestreamConfig.TRAINER_MIN_EXAMPLES_PER_CLASS),
+          c.getInt(ImagestreamConfig.TRAINER_EPOCHS), c.getInt(ImagestreamConfig.TRAINER_BATCH_SIZE),
+          c.getDouble(ImagestreamConfig.TRAINER_LEARNING_RATE), c.getBoolean(ImagestreamConfig.TRAINER_WARM_START),
+          new Augmentation(c.getDouble(ImagestreamConfig.TRAINER_AUGMENT_SHEAR),
+              c.getDouble(ImagestreamConfig.TRAINER_AUGMENT_ZOOM), c.getBoolean(ImagestreamConfig.TRAINER_AUGMENT_FLIP)),
+          c.getLong(ImagestreamConfig.TRAINER_SEED), c.getDouble(ImagestreamConfig.TRAINER_MARGIN));
+    }
+  }
+
+  /** What a retraining came to. */
+  public sealed interface Outcome permits Skipped, Judged {}
+
+  /** Nothing to judge yet (too few classes or held-out images); says why. */
+  public record Skipped(String reason) implements Outcome {}
+
+  /** A trained candidate and the gate's verdict; {@code excludedClasses} had too few examples. */
+  public record Judged(LoadedModel candidate, ValidationGate.Verdict verdict, Map<String, Integer> excludedClasses,
+                       String start) implements Outcome {}
+
+  private final Settings settings;
+
+  public Retrainer(Settings settings) {
+    this.settings = settings;
+  }
+
+  public Outcome retrain(LabelledStore store, LoadedModel live, long version) {
+    return retrain(store, live, version, null);
+  }
+
+  /** @param labelledOffsets how far the labelled topic was read (recorded in the candidate's metadata) */
+  public Outcome retrain(LabelledStore store, LoadedModel live, long version, Map<String, Long> labelledOffsets) {
+    Map<String, Integer> counts = store.trainingCounts(settings.heldOutPercent());
+    List<String> classes = new ArrayList<>();
+    Map<String, Integer> excluded = new LinkedHashMap<>();
+    counts.forEach((label, n) -> {
+      if (n >= settings.minExamplesPerClass()) {
+        classes.add(label); // sorted by name, as Keras' flow_from_directory orders classes
+      } else {
+        excluded.put(label, n);
+      }
+    });
+    if (classes.size() < 2) {
+      return new Skipped("need at least 2 classes with " + settings.minExamplesPerClass()
+          + " training images each; have " + counts);
+    }
+    List<Map.Entry<String, byte[]>> heldOut = store.heldOutExamples(settings.heldOutPercent());
+    if (heldOut.size() < settings.minHeldOut()) {
+      return new Skipped("only " + heldOut.size() + " held-out images, need " + settings.minHeldOut());
+    }
+    LabelledDataset train = store.dataset(classes, settings.heldOutPercent(), false);
+
+    boolean sameTask = live != null && live.classNames().equals(classes) && live.inputShape().equals(store.shape());
+    MultiLayerNetwork network;
+    String start;
+    if (sameTask && settings.warmStart()) {
+      network = NetworkTransfer.warmStart(live.network());
+      start = "warm start from v" + live.metadata().version();
+    } else {
+      network = Architectures.build(Architectures.KERAS_TUTORIAL_CNN, store.shape(), classes.size(),
+          settings.seed() + version, settings.learningRate());
+      int copied = live != null && live.inputShape().equals(store.shape()) && settings.warmStart()
+          ? NetworkTransfer.copyFeatureLayers(live.network(), network) : 0;
+      start = copied > 0 ? "new output layer for " + classes.size() + " classes, " + copied
+          + " feature layers from v" + live.metadata().version() : "fresh network";
+    }
+    ModelTrainer trainer = new ModelTrainer(new ModelTrainer.Options(settings.epochs(), settings.batchSize(),
+        settings.seed() + version, settings.augmentation()));
+    long begin = System.nanoTime();
+    ModelTrainer.EpochResult last = trainer.fit(network, train, null, new ModelTrainer.Listener() {});
+    double seconds = (System.nanoTime() - begin) / 1e9;
+
+    ModelMetadata metadata = new ModelMetadata(settings.modelName(), version,
+        live == null ? 0 : live.metadata().version(), Architectures.KERAS_TUTORIAL_CNN, classes,
+        ModelMetadata.Input.of(store.shape()), new ModelMetadata.Preprocessing(1.0 / 255, "bilinear",
+        store.shape().channels() == 1 ? "grayscale" : "rgb"),
+        classes.size() == 2 ? ModelMetadata.SIGMOID : ModelMetadata.SOFTMAX,
+        new ModelMetadata.Training("labelled-images stream (" + start + ")", settings.epochs(), settings.batchSize(),
+            train.size(), heldOut.size(), new LinkedHashMap<>(last.asMap()), Math.round(seconds * 10) / 10.0,
+            labelledOffsets),
+        Instant.now().toString(), null);
+    LoadedModel candidate = LoadedModel.of(network, metadata);
+    ValidationGate.Verdict verdict = new ValidationGate(settings.margin()).judge(candidate, live, heldOut);
+    metadata.training().metrics().put("heldout_accuracy", verdict.candidateAccuracy());
+    metadata.training().metrics().put("live_heldout_accuracy", verdict.liveAccuracy());
+    return new Judged(candidate, verdict, excluded, start);
+  }
+}
