@@ -245,6 +245,11 @@ public final class TrainerService implements AutoCloseable {
     return live != null ? live.inputShape() : new InputShape(64, 64, 3);
   }
 
+  /** Labels read since the last retraining that the live model has not learned from. */
+  public int newLabels() {
+    return newLabels;
+  }
+
   /** For tests: images in the store now. */
   public int datasetSize() {
     return store == null ? 0 : store.size();
