@@ -52,6 +52,7 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     cli.setDefaultValueProvider(new EnvironmentDefaults(System.getenv()));
     cli.setExecutionExceptionHandler(Errors::handle);
+    cli.setParameterExceptionHandler(Errors::handleInvalidInput);
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     return cli;
   }
