@@ -16,6 +16,14 @@ final class Errors {
     return e instanceof UserException user ? user.exitCode : 1;
   }
 
+  /** A bad command line: one line naming the problem and where help is, instead of the whole usage text. */
+  static int handleInvalidInput(CommandLine.ParameterException e, String[] args) {
+    CommandLine cli = e.getCommandLine();
+    cli.getErr().println("imagestream " + cli.getCommandName() + ": " + describe(e) + " (see '"
+        + cli.getCommandSpec().qualifiedName() + " --help')");
+    return cli.getCommandSpec().exitCodeOnInvalidInput();
+  }
+
   static String describe(Throwable e) {
     String message = e.getMessage();
     if (message == null || message.isBlank()) {

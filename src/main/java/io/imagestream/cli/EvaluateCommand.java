@@ -11,13 +11,18 @@ import io.imagestream.model.ModelArtifact;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
     description = "Accuracy, per-class precision/recall/F1 and the confusion matrix of a model on class sub-folders "
         + "(or on Fashion-MNIST's test split with --fashion-mnist).")
 final class EvaluateCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Option(names = "--model", required = true, paramLabel = "FILE", description = "Model artifact.")
   Path model;
 
@@ -38,7 +43,7 @@ final class EvaluateCommand implements Callable<Integer> {
       ImagePreprocessor preprocessor = new ImagePreprocessor(loaded.inputShape(), 100_000_000L, Integer.MAX_VALUE,
           Interpolation.BILINEAR);
       ImageFolderDataset.Loaded folder = ImageFolderDataset.load(dir, loaded.classNames(), preprocessor);
-      folder.skipped().forEach(s -> System.err.println("skipped " + s));
+      folder.skipped().forEach(s -> spec.commandLine().getErr().println("skipped " + s));
       data = folder.data();
     } else {
       throw new Errors.UserException("give a folder of class sub-folders, or --fashion-mnist");
@@ -46,7 +51,8 @@ final class EvaluateCommand implements Callable<Integer> {
     if (data.size() == 0) {
       throw new Errors.UserException("no images found for the model's classes " + loaded.classNames() + " in " + dir);
     }
-    System.out.print(ClassificationReport.evaluate(loaded, data).format());
+    spec.commandLine().getOut().print(ClassificationReport.evaluate(loaded, data).format());
+    spec.commandLine().getOut().flush();
     return 0;
   }
 }

@@ -12,6 +12,7 @@ import io.imagestream.model.ModelArtifact;
 import io.imagestream.model.ModelMetadata;
 import io.imagestream.model.ModelTrainer;
 import io.imagestream.model.ModelTrainer.EpochResult;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,8 +25,10 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "fit", mixinStandardHelpOptions = true,
     description = {"Trains a model offline from class sub-folders (Keras flow_from_directory layout: DIR/<class>/*, "
@@ -33,6 +36,9 @@ import picocli.CommandLine.Parameters;
         "Prints loss/accuracy/val_loss/val_accuracy per epoch and writes the model artifact (FILE), its metadata "
             + "(FILE.json) and digest (FILE.sha256)."})
 final class FitCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Parameters(arity = "0..1", paramLabel = "DIR", description = "Folder of class sub-folders.")
   Path dir;
 
@@ -76,14 +82,15 @@ final class FitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    PrintWriter console = spec.commandLine().getOut();
     Data data = loadData();
-    System.out.printf("training %s on %d images (%s), validating on %d, classes %s%n", architecture,
+    console.printf("training %s on %d images (%s), validating on %d, classes %s%n", architecture,
         data.train.size(), data.train.shape(), data.validation.size(), data.train.classNames());
     MultiLayerNetwork network = Architectures.build(architecture, data.train.shape(), data.train.classNames().size(),
         seed, learningRate);
     ModelTrainer trainer = new ModelTrainer(new ModelTrainer.Options(epochs, batchSize, seed));
     long start = System.nanoTime();
-    EpochResult last = trainer.fit(network, data.train, data.validation, new ConsoleListener(epochs));
+    EpochResult last = trainer.fit(network, data.train, data.validation, new ConsoleListener(epochs, console));
     double seconds = (System.nanoTime() - start) / 1e9;
 
     Map<String, Double> metrics = new LinkedHashMap<>(last.asMap());
@@ -96,7 +103,7 @@ final class FitCommand implements Callable<Integer> {
         Instant.now().toString(), null);
     ModelArtifact.write(out, network, metadata);
     LoadedModel check = ModelArtifact.load(out);
-    System.out.printf("wrote %s (%s, %.0f s); val_accuracy %.4f%n", out, check.inputShape(), seconds,
+    console.printf("wrote %s (%s, %.0f s); val_accuracy %.4f%n", out, check.inputShape(), seconds,
         last.valAccuracy());
     return 0;
   }
@@ -126,7 +133,7 @@ final class FitCommand implements Callable<Integer> {
     Path validationDir = dir.resolve("validation");
     List<String> classes = ImageFolderDataset.classNames(trainDir);
     ImageFolderDataset.Loaded train = ImageFolderDataset.load(trainDir, classes, preprocessor);
-    train.skipped().forEach(s -> System.err.println("skipped " + s));
+    train.skipped().forEach(s -> spec.commandLine().getErr().println("skipped " + s));
     LabelledDataset validation = Files.isDirectory(validationDir)
         ? ImageFolderDataset.load(validationDir, classes, preprocessor).data()
         : train.data().head(0);
@@ -152,10 +159,12 @@ final class FitCommand implements Callable<Integer> {
   /** Keras-style epoch lines under a progress bar. */
   private static final class ConsoleListener implements ModelTrainer.Listener {
     private final int epochs;
+    private final PrintWriter out;
     private ProgressBar bar;
 
-    ConsoleListener(int epochs) {
+    ConsoleListener(int epochs, PrintWriter out) {
       this.epochs = epochs;
+      this.out = out;
     }
 
     @Override
@@ -179,7 +188,7 @@ final class FitCommand implements Callable<Integer> {
       if (!Double.isNaN(r.valAccuracy())) {
         line.append(String.format(" - val_loss: %.4f - val_accuracy: %.4f", r.valLoss(), r.valAccuracy()));
       }
-      System.out.println(line);
+      out.println(line);
     }
   }
 }

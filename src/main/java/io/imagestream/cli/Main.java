@@ -1,6 +1,7 @@
 package io.imagestream.cli;
 
 import io.imagestream.config.ImagestreamConfig;
+import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,20 +26,40 @@ public final class Main implements Runnable {
 
   /** Runs a command and returns its exit code (tests call this instead of main). */
   public static int run(String... args) {
-    return commandLine().execute(args);
+    CommandLine cli = commandLine();
+    try {
+      return cli.execute(args);
+    } finally {
+      cli.getOut().flush();
+      cli.getErr().flush();
+    }
+  }
+
+  /** Runs a command writing to the given streams instead of System.out and System.err. */
+  static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = commandLine();
+    cli.setOut(out);
+    cli.setErr(err);
+    try {
+      return cli.execute(args);
+    } finally {
+      out.flush();
+      err.flush();
+    }
   }
 
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
     cli.setDefaultValueProvider(new EnvironmentDefaults(System.getenv()));
     cli.setExecutionExceptionHandler(Errors::handle);
+    cli.setParameterExceptionHandler(Errors::handleInvalidInput);
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     return cli;
   }
 
   @Override
   public void run() {
-    spec.commandLine().usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   /** {@code --batch-size} defaults to {@code $IMAGESTREAM_BATCH_SIZE} when set (the contract's env overrides). */

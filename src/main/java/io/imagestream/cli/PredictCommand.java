@@ -7,17 +7,23 @@ import io.imagestream.image.Interpolation;
 import io.imagestream.model.LoadedModel;
 import io.imagestream.model.ModelArtifact;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
     description = "One prediction per image file, printed as the predictions topic would carry it (one JSON per line).")
 final class PredictCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Option(names = "--model", required = true, paramLabel = "FILE", description = "Model artifact.")
   Path model;
 
@@ -29,6 +35,8 @@ final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     LoadedModel loaded = ModelArtifact.load(model);
     ImagePreprocessor preprocessor = new ImagePreprocessor(loaded.inputShape(), maxPixels, Integer.MAX_VALUE,
         Interpolation.BILINEAR);
@@ -38,14 +46,14 @@ final class PredictCommand implements Callable<Integer> {
         byte[] pixels = preprocessor.toPixels(Files.readAllBytes(image));
         float[] probabilities = loaded.predictPixels(List.of(pixels))[0];
         long now = System.currentTimeMillis();
-        System.out.println(Prediction.of(image.toString(), probabilities, loaded.metadata(), null,
+        out.println(Prediction.of(image.toString(), probabilities, loaded.metadata(), null,
             new Prediction.Timestamps(Files.getLastModifiedTime(image).toMillis(), now)).toJsonString());
       } catch (ImageRejectedException e) {
         failures++;
-        System.err.println(image + ": " + e.reason() + ": " + e.getMessage());
+        err.println(image + ": " + e.reason() + ": " + e.getMessage());
       } catch (IOException e) {
         failures++;
-        System.err.println(image + ": cannot read: " + e.getMessage());
+        err.println(image + ": cannot read: " + e.getMessage());
       }
     }
     return failures == 0 ? 0 : 1;

@@ -21,14 +21,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "publish", mixinStandardHelpOptions = true,
     description = {"Sends image files (folders recursively) to a topic; key = path relative to the folder given.",
         "With --label or --label-from-folder they go to the labelled-images topic with a 'label' header."})
 final class PublishCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   static final String LABEL_HEADER = "label";
 
   @Mixin
@@ -96,7 +101,7 @@ final class PublishCommand implements Callable<Integer> {
     if (failure.get() != null) {
       throw new Errors.UserException("publishing to " + target + " failed: " + Errors.describe(failure.get()), 1);
     }
-    System.out.printf("published %d images to %s%n", items.size(), target);
+    spec.commandLine().getOut().printf("published %d images to %s%n", items.size(), target);
     return 0;
   }
 

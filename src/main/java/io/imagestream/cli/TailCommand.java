@@ -3,6 +3,7 @@ package io.imagestream.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.imagestream.config.ImagestreamConfig;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -17,13 +18,18 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "tail", mixinStandardHelpOptions = true,
     description = {"Prints records of a topic as they arrive, one JSON per line (committed records only).",
         "Prediction values are printed as they are; other records as key, headers, size, partition and offset."})
 final class TailCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Mixin
@@ -50,6 +56,7 @@ final class TailCommand implements Callable<Integer> {
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024 * 1024);
+    PrintWriter out = spec.commandLine().getOut();
     AtomicBoolean stop = new AtomicBoolean();
     long printed = 0;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
@@ -79,14 +86,14 @@ final class TailCommand implements Callable<Integer> {
             break;
           }
           for (ConsumerRecord<byte[], byte[]> record : records) {
-            System.out.println(predictions && record.value() != null
+            out.println(predictions && record.value() != null
                 ? new String(record.value(), StandardCharsets.UTF_8) : describe(record));
             printed++;
             if (max != null && printed >= max) {
               break;
             }
           }
-          System.out.flush();
+          out.flush();
         } catch (org.apache.kafka.common.errors.WakeupException e) {
           break;
         }

@@ -86,7 +86,10 @@ public final class ModelArtifact {
     Entries entries = entries(artifact, origin);
     ModelMetadata metadata = parseMetadata(entries.metadata, origin);
     String digest = sha256(entries.network);
-    if (metadata.networkSha256() != null && !metadata.networkSha256().equalsIgnoreCase(digest)) {
+    if (metadata.networkSha256() == null || metadata.networkSha256().isBlank()) {
+      throw new InvalidModelException(origin + ": metadata has no networkSha256, so the network cannot be verified");
+    }
+    if (!metadata.networkSha256().equalsIgnoreCase(digest)) {
       throw new InvalidModelException(origin + ": network digest " + digest + " does not match metadata "
           + metadata.networkSha256());
     }
