@@ -84,7 +84,9 @@ fi
 
 # The demo serves ./models/default.zip, else the model bundled in the jar. When neither exists yet, a throwaway model
 # is trained in a few seconds from the bundled sample images (its accuracy does not matter here).
-mkdir -p "$WORK/app"
+mkdir -p "$WORK/app" "$WORK/tmp"
+# The application's temporary files (broker data, Kafka Streams state) go to $WORK/tmp and are removed with it.
+JAVA=(java "-Djava.io.tmpdir=$WORK/tmp")
 if [ -f "$ROOT/models/default.zip" ]; then
   ln -s "$ROOT/models" "$WORK/app/models"
 elif ! python3 -c 'import sys, zipfile; sys.exit(0 if "models/default.zip" in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' "$JAR"; then
@@ -94,7 +96,7 @@ elif ! python3 -c 'import sys, zipfile; sys.exit(0 if "models/default.zip" in zi
     mkdir -p "$WORK/samples/$label"
     cp "$samples/$file" "$WORK/samples/$label/"
   done < "$samples/index.txt"
-  java -jar "$JAR" fit "$WORK/samples" --out "$WORK/app/models/default.zip" --epochs 1 --image-size 28x28 \
+  "${JAVA[@]}" -jar "$JAR" fit "$WORK/samples" --out "$WORK/app/models/default.zip" --epochs 1 --image-size 28x28 \
     --channels 1 > "$WORK/fit.log" 2>&1 || { log "fit failed:"; tail -20 "$WORK/fit.log"; exit 1; }
 fi
 
@@ -105,7 +107,7 @@ PROM_PORT=$(free_port)
 
 log "starting the demo (broker 127.0.0.1:$BROKER_PORT, metrics 127.0.0.1:$METRICS_PORT, $RATE images/s)"
 # --duration: a safety net should this script be killed without running its trap.
-(cd "$WORK/app" && IMAGESTREAM_METRICS_HOST=127.0.0.1 exec java -jar "$JAR" demo --port "$BROKER_PORT" \
+(cd "$WORK/app" && IMAGESTREAM_METRICS_HOST=127.0.0.1 exec "${JAVA[@]}" -jar "$JAR" demo --port "$BROKER_PORT" \
   --metrics-port "$METRICS_PORT" --rate "$RATE" --duration 600s) > "$WORK/demo.log" 2>&1 &
 PIDS+=($!)
 DEMO_PID=$!
@@ -114,9 +116,10 @@ if ! wait_http "http://127.0.0.1:$METRICS_PORT/metrics" 180 "$DEMO_PID"; then
 fi
 
 TARGETS="'127.0.0.1:$METRICS_PORT'"
-if [ "$TRAIN" != 0 ] && java -jar "$JAR" train --help 2>/dev/null | grep -q -- '--metrics-port'; then
+TRAIN_HELP="$("${JAVA[@]}" -jar "$JAR" train --help 2>/dev/null || true)"
+if [ "$TRAIN" != 0 ] && [[ "$TRAIN_HELP" == *--metrics-port* ]]; then
   log "starting the trainer (metrics 127.0.0.1:$TRAIN_METRICS_PORT)"
-  (cd "$WORK/app" && IMAGESTREAM_METRICS_HOST=127.0.0.1 exec java -jar "$JAR" train \
+  (cd "$WORK/app" && IMAGESTREAM_METRICS_HOST=127.0.0.1 exec "${JAVA[@]}" -jar "$JAR" train \
     --bootstrap-servers "127.0.0.1:$BROKER_PORT" --metrics-port "$TRAIN_METRICS_PORT") > "$WORK/train.log" 2>&1 &
   PIDS+=($!)
   TARGETS="$TARGETS, '127.0.0.1:$TRAIN_METRICS_PORT'"
