@@ -68,6 +68,10 @@ public final class Retrainer {
         excluded.put(label, n);
       }
     });
+    if (live != null && classes.size() == live.classNames().size() && classes.containsAll(live.classNames())) {
+      classes.clear();
+      classes.addAll(live.classNames()); // the same classes: keep the live model's output order (it may not be sorted)
+    }
     if (classes.size() < 2) {
       return new Skipped("need at least 2 classes with " + settings.minExamplesPerClass()
           + " training images each; have " + counts);
@@ -83,6 +87,7 @@ public final class Retrainer {
     String start;
     if (sameTask && settings.warmStart()) {
       network = NetworkTransfer.warmStart(live.network());
+      network.setLearningRate(settings.learningRate()); // the clone keeps the rate it was trained with otherwise
       start = "warm start from v" + live.metadata().version();
     } else {
       network = Architectures.build(Architectures.KERAS_TUTORIAL_CNN, store.shape(), classes.size(),
