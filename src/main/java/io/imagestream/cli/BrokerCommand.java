@@ -21,13 +21,7 @@ final class BrokerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    EmbeddedKafkaBroker broker;
-    try {
-      broker = EmbeddedKafkaBroker.start(port, dataDir, Map.of());
-    } catch (RuntimeException e) {
-      throw new Errors.UserException("cannot start a broker on 127.0.0.1:" + port + ": " + Errors.describe(e)
-          + " (is the port taken? try --port)", 3);
-    }
+    EmbeddedKafkaBroker broker = ServiceSupport.startBroker(port, dataDir);
     try {
       ImagestreamConfig config = ImagestreamConfig.of(Map.of(ImagestreamConfig.BOOTSTRAP_SERVERS,
           broker.bootstrapServers()));

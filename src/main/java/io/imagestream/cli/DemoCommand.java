@@ -67,13 +67,7 @@ final class DemoCommand implements Callable<Integer> {
     Duration limit = duration == null ? null : parseDuration(duration);
     List<DemoImages.Sample> samples = DemoImages.load(imageCount);
     System.out.printf("starting an embedded Kafka broker on 127.0.0.1:%d ...%n", port);
-    EmbeddedKafkaBroker broker;
-    try {
-      broker = EmbeddedKafkaBroker.start(port, null, Map.of());
-    } catch (RuntimeException e) {
-      throw new Errors.UserException("cannot start a broker on 127.0.0.1:" + port + " (" + Errors.describe(e)
-          + "); is the port taken? try --port", 3);
-    }
+    EmbeddedKafkaBroker broker = ServiceSupport.startBroker(port, null);
     Map<String, String> settings = new HashMap<>();
     settings.put(ImagestreamConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
     // Fine-tuning settings that let a person see retrains and verdicts within a couple of minutes.
@@ -85,12 +79,25 @@ final class DemoCommand implements Callable<Integer> {
     settings.put(ImagestreamConfig.TRAINER_AUGMENT_ZOOM, "0");
     settings.put(ImagestreamConfig.TRAINER_AUGMENT_FLIP, "false");
     ImagestreamConfig config = ImagestreamConfig.of(settings);
-    ServiceSupport.ensureTopics(config);
     PrometheusMeterRegistry registry = MetricsServer.newRegistry();
-    RunningClassifier classifier = RunningClassifier.start(config, null, registry);
+    RunningClassifier classifier;
+    MetricsServer metrics;
+    try {
+      ServiceSupport.ensureTopics(config);
+      classifier = RunningClassifier.start(config, null, registry);
+    } catch (RuntimeException e) {
+      broker.close(); // leave no broker (and its temporary data) behind
+      throw e;
+    }
+    try {
+      metrics = MetricsServer.start(config.getString(ImagestreamConfig.METRICS_HOST), metricsPort, registry,
+          classifier::isRunning, classifier::isRunning);
+    } catch (RuntimeException e) {
+      classifier.close();
+      broker.close();
+      throw e;
+    }
     LoadedModel model = classifier.initial;
-    MetricsServer metrics = MetricsServer.start(config.getString(ImagestreamConfig.METRICS_HOST), metricsPort,
-        registry, classifier::isRunning, classifier::isRunning);
     System.out.printf("classifier running with model %s v%d (%s, %d classes); metrics on http://127.0.0.1:%d/metrics%n",
         model.metadata().name(), model.metadata().version(), model.inputShape(), model.classNames().size(),
         metrics.port());

@@ -21,6 +21,16 @@ final class ServiceSupport {
 
   private ServiceSupport() {}
 
+  /** The embedded broker on 127.0.0.1:port, or a one-line reason why not. */
+  static io.imagestream.kafka.EmbeddedKafkaBroker startBroker(int port, Path dataDir) {
+    try {
+      return io.imagestream.kafka.EmbeddedKafkaBroker.start(port, dataDir, java.util.Map.of());
+    } catch (RuntimeException e) {
+      throw new Errors.UserException("cannot start a broker on 127.0.0.1:" + port + " (" + Errors.describe(e)
+          + "); is the port taken? try --port", 3);
+    }
+  }
+
   static TopicInitializer.Report ensureTopics(ImagestreamConfig config) {
     try (Admin admin = Admin.create(config.clientProperties())) {
       return new TopicInitializer(admin).ensure(ProjectTopics.specs(config), Duration.ofSeconds(60));

@@ -40,14 +40,17 @@ public final class ModelArtifact {
     ByteArrayOutputStream networkBytes = new ByteArrayOutputStream();
     ModelSerializer.writeModel(network, networkBytes, false);
     byte[] net = networkBytes.toByteArray();
-    ModelMetadata complete = metadata.withNetworkSha256(sha256(net));
-    ByteArrayOutputStream out = new ByteArrayOutputStream(net.length + 4096);
+    return zip(metadata.withNetworkSha256(sha256(net)), net);
+  }
+
+  private static byte[] zip(ModelMetadata metadata, byte[] network) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(network.length + 4096);
     try (ZipOutputStream zip = new ZipOutputStream(out)) {
       zip.putNextEntry(new ZipEntry(METADATA_ENTRY));
-      zip.write(JSON.writeValueAsBytes(complete));
+      zip.write(JSON.writeValueAsBytes(metadata));
       zip.closeEntry();
       zip.putNextEntry(new ZipEntry(NETWORK_ENTRY));
-      zip.write(net);
+      zip.write(network);
       zip.closeEntry();
     }
     return out.toByteArray();
@@ -111,18 +114,11 @@ public final class ModelArtifact {
       throws InvalidModelException {
     Entries entries = entries(artifact, "artifact");
     ModelMetadata metadata = change.apply(parseMetadata(entries.metadata, "artifact"));
-    ByteArrayOutputStream out = new ByteArrayOutputStream(artifact.length + 1024);
-    try (ZipOutputStream zip = new ZipOutputStream(out)) {
-      zip.putNextEntry(new ZipEntry(METADATA_ENTRY));
-      zip.write(JSON.writeValueAsBytes(metadata));
-      zip.closeEntry();
-      zip.putNextEntry(new ZipEntry(NETWORK_ENTRY));
-      zip.write(entries.network);
-      zip.closeEntry();
+    try {
+      return zip(metadata, entries.network);
     } catch (IOException e) {
       throw new IllegalStateException("cannot write an artifact in memory", e);
     }
-    return out.toByteArray();
   }
 
   /** The metadata alone, without loading the network. */

@@ -156,6 +156,33 @@ class HotSwapIT {
   }
 
   @Test
+  void twoInstancesSharingThePartitionsConvergeOnTheNewVersion() throws Exception {
+    try (Running first = start("converge")) {
+      ServingModel serving = new ServingModel(TestModels.darkLight());
+      ClassifierMetrics metrics = ClassifierMetrics.discarding();
+      try (ClassifierService second = new ClassifierService(first.setup.config(), serving, metrics);
+           ModelFollower follower = new ModelFollower(new ModelsTopic(first.setup.config().clientProperties(),
+               first.models), "dark-light", serving, metrics, 8)) {
+        follower.start();
+        second.start();
+        publish(first, version(2));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+            first.service.model().current().metadata().version() == 2 && serving.current().metadata().version() == 2);
+        try (KafkaProducer<byte[], byte[]> producer = ClassifierIT.producer()) {
+          for (int i = 0; i < 60; i++) {
+            producer.send(new ProducerRecord<>(first.setup.images(), i % 3, ("after-" + i).getBytes(StandardCharsets.UTF_8),
+                TestImages.solid("png", 16, 16, Color.WHITE)));
+          }
+        }
+        List<ConsumerRecord<byte[], byte[]>> out = TopicReader.readAtLeast(List.of(first.setup.predictions()), 60,
+            Duration.ofSeconds(90));
+        assertEquals(60, out.size());
+        assertEquals(Set.of(2L), new HashSet<>(versionsById(out).values()), "both instances serve v2");
+      }
+    }
+  }
+
+  @Test
   void corruptedTamperedOrMisshapenModelsAreRefusedAndTheOldOneKeepsServing() throws Exception {
     try (Running r = start("refuse")) {
       byte[] corrupt = new byte[4096];

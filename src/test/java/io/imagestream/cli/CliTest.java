@@ -110,10 +110,12 @@ class CliTest {
   }
 
   @Test
-  void modelsSaysItIsNotAvailableYet() {
+  void modelsWithoutASubcommandListsItsSubcommands() {
     Run run = run("models");
-    assertEquals(2, run.exitCode(), run.toString());
-    assertEquals(List.of("imagestream models: 'models' is not available yet"), run.errLines());
+    assertEquals(0, run.exitCode(), run.toString());
+    for (String sub : List.of("list", "publish", "rollback")) {
+      assertTrue(run.out().contains(sub), run.toString());
+    }
   }
 
   // --- predict ---

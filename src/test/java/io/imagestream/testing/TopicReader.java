@@ -17,25 +17,32 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class TopicReader {
   private TopicReader() {}
 
+  /** A read_committed consumer assigned every partition of the topics, positioned at their beginning. */
+  private static KafkaConsumer<byte[], byte[]> atBeginning(List<String> topics) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestCluster.bootstrapServers());
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024 * 1024);
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (String topic : topics) {
+      consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+    }
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return consumer;
+  }
+
   /**
    * Reads every committed record of the topics from the beginning until {@code done} holds for what was read so far,
    * or the timeout passes (then returns what it has, for the caller's assertion to show).
    */
   public static List<ConsumerRecord<byte[], byte[]>> readUntil(List<String> topics, Duration timeout,
                                                                Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
-    Map<String, Object> props = new HashMap<>();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestCluster.bootstrapServers());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024 * 1024);
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      for (String topic : topics) {
-        consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-      }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+    try (KafkaConsumer<byte[], byte[]> consumer = atBeginning(topics)) {
+      List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
       long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline && !done.test(records)) {
         consumer.poll(Duration.ofMillis(200)).forEach(records::add);
@@ -49,19 +56,9 @@ public final class TopicReader {
    * any extra record (a duplicate) already written is read too.
    */
   public static List<ConsumerRecord<byte[], byte[]>> readAtLeast(List<String> topics, int count, Duration timeout) {
-    Map<String, Object> props = new HashMap<>();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestCluster.bootstrapServers());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024 * 1024);
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      for (String topic : topics) {
-        consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-      }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+    try (KafkaConsumer<byte[], byte[]> consumer = atBeginning(topics)) {
+      List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
       long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline && records.size() < count) {
         consumer.poll(Duration.ofMillis(200)).forEach(records::add);
