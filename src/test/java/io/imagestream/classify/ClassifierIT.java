@@ -106,6 +106,26 @@ class ClassifierIT {
   }
 
   @Test
+  void multiMegabytePhotosFlowThroughEveryLimit() {
+    Setup setup = Setup.create("large");
+    byte[] photo = TestImages.noise("png", 1600, 1200, 3); // random pixels do not compress: several MB
+    assertTrue(photo.length > 4 * 1024 * 1024, "test photo is only " + photo.length + " bytes");
+    try (ClassifierService service = new ClassifierService(setup.config, new ServingModel(TestModels.darkLight()),
+        ClassifierMetrics.discarding())) {
+      service.start();
+      try (KafkaProducer<byte[], byte[]> producer = producer()) {
+        for (int i = 0; i < 3; i++) {
+          producer.send(new ProducerRecord<>(setup.images, ("photo-" + i).getBytes(StandardCharsets.UTF_8), photo));
+        }
+      }
+      List<ConsumerRecord<byte[], byte[]>> out = TopicReader.readAtLeast(List.of(setup.predictions, setup.dlq), 3,
+          Duration.ofSeconds(120));
+      assertEquals(3, out.size());
+      out.forEach(r -> assertEquals(setup.predictions, r.topic(), "classified, not dead-lettered"));
+    }
+  }
+
+  @Test
   void everyKindOfBadInputIsDeadLetteredWithItsReasonAndTheImagesAroundItAreClassified() {
     Setup setup = Setup.create("bad");
     Map<String, TestImages.BadInput> bad = TestImages.badInputs(9);
