@@ -1,0 +1,191 @@
+package io.imagestream.bench;
+
+import io.imagestream.classify.ClassifierService;
+import io.imagestream.classify.ServingModel;
+import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.image.ImagePreprocessor;
+import io.imagestream.image.ImageRejectedException;
+import io.imagestream.image.InputShape;
+import io.imagestream.image.Interpolation;
+import io.imagestream.kafka.EmbeddedKafkaBroker;
+import io.imagestream.kafka.TopicInitializer;
+import io.imagestream.kafka.TopicSpec;
+import io.imagestream.metrics.ClassifierMetrics;
+import io.imagestream.model.Architectures;
+import io.imagestream.model.LoadedModel;
+import io.imagestream.model.ModelMetadata;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Measures, in one process on one machine: the network alone, decoding alone, and the whole classifier on a real
+ * broker (exactly-once, decode, batch, predict, produce), micro-batched and record by record.
+ */
+final class Benchmark {
+  record Settings(Duration measure, int pipelineImages, int rounds) {}
+
+  private final Settings settings;
+  private final Consumer<String> log;
+
+  Benchmark(Settings settings, Consumer<String> log) {
+    this.settings = settings;
+    this.log = log;
+  }
+
+  /** A keras-tutorial-cnn for the given input, untrained (speed does not depend on the weights). */
+  static LoadedModel untrained(InputShape shape) {
+    List<String> classes = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+    ModelMetadata metadata = new ModelMetadata("bench", 1, 0, Architectures.KERAS_TUTORIAL_CNN, classes,
+        ModelMetadata.Input.of(shape), new ModelMetadata.Preprocessing(1.0 / 255, "bilinear", "rgb"),
+        ModelMetadata.SOFTMAX, null, null, null);
+    return LoadedModel.of(Architectures.build(Architectures.KERAS_TUTORIAL_CNN, shape, classes.size(), 1, 1e-3),
+        metadata);
+  }
+
+  /** Images per second of the network alone on ready tensors, median of the rounds. */
+  double modelOnly(LoadedModel model, int batch) {
+    InputShape s = model.inputShape();
+    INDArray input = Nd4j.rand(new int[] {batch, s.channels(), s.height(), s.width()});
+    for (int i = 0; i < 3; i++) {
+      model.predict(input); // warm-up
+    }
+    return median(() -> {
+      long images = 0;
+      long start = System.nanoTime();
+      long end = start + settings.measure().toNanos();
+      while (System.nanoTime() < end) {
+        model.predict(input);
+        images += batch;
+      }
+      return images / ((System.nanoTime() - start) / 1e9);
+    });
+  }
+
+  /** Images per second of decoding + resizing alone, one thread. */
+  double decodeOnly(ImagePreprocessor preprocessor, byte[][] images) {
+    return median(() -> {
+      long count = 0;
+      long start = System.nanoTime();
+      long end = start + settings.measure().toNanos();
+      while (System.nanoTime() < end) {
+        try {
+          preprocessor.toPixels(images[(int) (count % images.length)]);
+        } catch (ImageRejectedException e) {
+          throw new IllegalStateException("a benchmark image was refused: " + e.getMessage(), e);
+        }
+        count++;
+      }
+      return count / ((System.nanoTime() - start) / 1e9);
+    });
+  }
+
+  /**
+   * Sustained images per second of the full classifier: a backlog of images is produced first, then the classifier
+   * starts and the time from its first to its last committed prediction is measured.
+   */
+  double pipeline(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
+    return median(() -> pipelineOnce(broker, model, images, batchSize));
+  }
+
+  private double pipelineOnce(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    String in = "bench-images-" + run;
+    String out = "bench-predictions-" + run;
+    String dlq = "bench-dlq-" + run;
+    Map<String, Object> client = Map.of("bootstrap.servers", broker.bootstrapServers());
+    try (Admin admin = Admin.create(client)) {
+      new TopicInitializer(admin).ensure(List.of(new TopicSpec(in, 3, (short) 1, Map.of("max.message.bytes",
+          "16777216")), new TopicSpec(out, 3, (short) 1, Map.of()), new TopicSpec(dlq, 3, (short) 1, Map.of())),
+          Duration.ofSeconds(60));
+    }
+    int n = settings.pipelineImages();
+    Map<String, Object> producerProps = new HashMap<>(client);
+    producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      for (int i = 0; i < n; i++) {
+        producer.send(new ProducerRecord<>(in, ("img-" + i).getBytes(StandardCharsets.UTF_8),
+            images[i % images.length]));
+      }
+    }
+    Map<String, String> values = new HashMap<>();
+    values.put(ImagestreamConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+    values.put(ImagestreamConfig.TOPIC_IMAGES, in);
+    values.put(ImagestreamConfig.TOPIC_PREDICTIONS, out);
+    values.put(ImagestreamConfig.TOPIC_DLQ, dlq);
+    values.put(ImagestreamConfig.APPLICATION_ID, "bench-" + run);
+    values.put(ImagestreamConfig.BATCH_SIZE, Integer.toString(batchSize));
+    values.put(ImagestreamConfig.BATCH_MAX_WAIT_MS, "20");
+    try (ClassifierService service = new ClassifierService(ImagestreamConfig.of(values), new ServingModel(model),
+        ClassifierMetrics.discarding())) {
+      service.start();
+      return throughput(client, List.of(out, dlq), n);
+    }
+  }
+
+  private static double throughput(Map<String, Object> client, List<String> topics, int expected) {
+    Map<String, Object> props = new HashMap<>(client);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      topics.forEach(t -> consumer.partitionsFor(t).forEach(p -> partitions.add(new TopicPartition(t, p.partition()))));
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long first = 0;
+      long last = 0;
+      int seen = 0;
+      long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+      while (seen < expected && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          if (seen == 0) {
+            first = System.nanoTime();
+          }
+          seen++;
+          last = System.nanoTime();
+        }
+      }
+      if (seen < expected) {
+        throw new IllegalStateException("only " + seen + " of " + expected + " outputs within 10 minutes");
+      }
+      // The first output arrives with the first committed transaction: count the images after it.
+      return (seen - 1) / Math.max(1e-9, (last - first) / 1e9);
+    }
+  }
+
+  static ImagePreprocessor preprocessor(InputShape shape) {
+    return new ImagePreprocessor(shape, 40_000_000L, 16 << 20, Interpolation.BILINEAR);
+  }
+
+  private interface Measurement {
+    double run();
+  }
+
+  private double median(Measurement measurement) {
+    List<Double> results = new ArrayList<>();
+    for (int i = 0; i < settings.rounds(); i++) {
+      results.add(measurement.run());
+    }
+    results.sort(Double::compare);
+    return results.get(results.size() / 2);
+  }
+}

@@ -1,0 +1,28 @@
+package io.imagestream.cli;
+
+import io.imagestream.bench.BenchmarkReport;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {"Measures the network alone, decoding alone and the whole classifier on an embedded broker "
+        + "(micro-batched and record by record), side by side in one run, and writes docs/benchmarks.md.",
+        "Use --quick for a short run (about 3 minutes)."})
+final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--quick", description = "Shorter measurements and fewer images.")
+  boolean quick;
+
+  @Option(names = "--rounds", description = "Rounds per measurement; the median is reported (default: 3, quick: 1).")
+  Integer rounds;
+
+  @Option(names = "--out", defaultValue = "docs/benchmarks.md", description = "Report file (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    BenchmarkReport.run(quick, rounds == null ? (quick ? 1 : 3) : rounds, out, System.out::println);
+    return 0;
+  }
+}
