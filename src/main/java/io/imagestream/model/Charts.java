@@ -59,7 +59,7 @@ public final class Charts {
     chart.getStyler().setShowValue(true);
     chart.getStyler().setValueFontColor(Color.BLACK);
     chart.getStyler().setRangeColors(
-        new Color[] {new Color(247, 251, 255), new Color(107, 174, 214), new Color(8, 48, 107)});
+        new Color[] {new Color(247, 251, 255), new Color(107, 174, 214), new Color(33, 113, 181)});
     List<Number[]> cells = new ArrayList<>();
     long max = 1;
     for (int t = 0; t < k; t++) {
