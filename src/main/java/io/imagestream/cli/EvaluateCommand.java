@@ -2,12 +2,14 @@ package io.imagestream.cli;
 
 import io.imagestream.image.ImagePreprocessor;
 import io.imagestream.image.Interpolation;
+import io.imagestream.model.Charts;
 import io.imagestream.model.ClassificationReport;
 import io.imagestream.model.FashionMnist;
 import io.imagestream.model.ImageFolderDataset;
 import io.imagestream.model.LabelledDataset;
 import io.imagestream.model.LoadedModel;
 import io.imagestream.model.ModelArtifact;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,6 +35,14 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Evaluate on Fashion-MNIST's test split (default folder: Debian's dataset-fashion-mnist).")
   Path fashionMnist;
 
+  @Option(names = "--json", paramLabel = "FILE",
+      description = "Also write the report as JSON: accuracy, per-class precision/recall/f1/support, confusion matrix.")
+  Path json;
+
+  @Option(names = "--confusion-png", paramLabel = "FILE", description = "Also draw the confusion matrix as a PNG "
+      + "heat map (rows: true class, columns: predicted).")
+  Path confusionPng;
+
   @Override
   public Integer call() throws Exception {
     LoadedModel loaded = ModelArtifact.load(model);
@@ -51,8 +61,26 @@ final class EvaluateCommand implements Callable<Integer> {
     if (data.size() == 0) {
       throw new Errors.UserException("no images found for the model's classes " + loaded.classNames() + " in " + dir);
     }
-    spec.commandLine().getOut().print(ClassificationReport.evaluate(loaded, data).format());
+    ClassificationReport report = ClassificationReport.evaluate(loaded, data);
+    spec.commandLine().getOut().print(report.format());
+    if (json != null) {
+      createParent(json);
+      ModelArtifact.JSON.writeValue(json.toFile(), report.asJson());
+      spec.commandLine().getOut().println("wrote " + json);
+    }
+    if (confusionPng != null) {
+      createParent(confusionPng);
+      Charts.writeConfusionPng(report, confusionPng);
+      spec.commandLine().getOut().println("wrote " + confusionPng);
+    }
     spec.commandLine().getOut().flush();
     return 0;
+  }
+
+  private static void createParent(Path file) throws java.io.IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
   }
 }

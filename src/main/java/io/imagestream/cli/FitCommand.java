@@ -4,6 +4,8 @@ import io.imagestream.image.ImagePreprocessor;
 import io.imagestream.image.InputShape;
 import io.imagestream.image.Interpolation;
 import io.imagestream.model.Architectures;
+import io.imagestream.model.Augmentation;
+import io.imagestream.model.Charts;
 import io.imagestream.model.FashionMnist;
 import io.imagestream.model.ImageFolderDataset;
 import io.imagestream.model.LabelledDataset;
@@ -12,6 +14,7 @@ import io.imagestream.model.ModelArtifact;
 import io.imagestream.model.ModelMetadata;
 import io.imagestream.model.ModelTrainer;
 import io.imagestream.model.ModelTrainer.EpochResult;
+import io.imagestream.model.TrainingHistory;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,9 +35,11 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "fit", mixinStandardHelpOptions = true,
     description = {"Trains a model offline from class sub-folders (Keras flow_from_directory layout: DIR/<class>/*, "
-        + "or DIR/train/<class>/* with DIR/validation/<class>/*), or from Fashion-MNIST (--fashion-mnist).",
+        + "or DIR/train/<class>/* with DIR/validation/<class>/*, or DIR/<class>/* with --validation-split), or from "
+        + "Fashion-MNIST (--fashion-mnist). Two classes: one sigmoid output; more: softmax.",
         "Prints loss/accuracy/val_loss/val_accuracy per epoch and writes the model artifact (FILE), its metadata "
-            + "(FILE.json) and digest (FILE.sha256)."})
+            + "(FILE.json), digest (FILE.sha256), the per-epoch history (FILE.history.json, Keras' History.history) "
+            + "and its loss/accuracy curves (FILE.history.png)."})
 final class FitCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -77,6 +82,29 @@ final class FitCommand implements Callable<Integer> {
   @Option(names = "--name", defaultValue = "default", description = "Model name (default: ${DEFAULT-VALUE}).")
   String name;
 
+  @Option(names = "--validation-split", defaultValue = "0", paramLabel = "F",
+      description = "Hold out this fraction of each class folder's images for validation, as Keras' "
+          + "ImageDataGenerator(validation_split=F) does: the first F of the files in sorted order (default: "
+          + "${DEFAULT-VALUE}, none).")
+  double validationSplit;
+
+  @Option(names = "--shear-range", defaultValue = "0", paramLabel = "DEGREES",
+      description = "Augmentation: random shear in [-DEGREES, DEGREES] (Keras' shear_range; default: ${DEFAULT-VALUE}).")
+  double shearRange;
+
+  @Option(names = "--zoom-range", defaultValue = "0", paramLabel = "Z",
+      description = "Augmentation: random zoom in [1-Z, 1+Z] per axis (Keras' zoom_range; default: ${DEFAULT-VALUE}).")
+  double zoomRange;
+
+  @Option(names = "--horizontal-flip", description = "Augmentation: flip half of the images left-right (Keras' "
+      + "horizontal_flip).")
+  boolean horizontalFlip;
+
+  @Option(names = "--early-stopping-patience", defaultValue = "0", paramLabel = "N",
+      description = "Stop when val_loss has not improved for N epochs and keep the best epoch's weights (Keras' "
+          + "EarlyStopping(patience=N, restore_best_weights=True); default: ${DEFAULT-VALUE}, off).")
+  int earlyStoppingPatience;
+
   @Option(names = "--limit", paramLabel = "N", description = "Use at most N training images (a seeded sample).")
   Integer limit;
 
@@ -88,30 +116,53 @@ final class FitCommand implements Callable<Integer> {
         data.train.size(), data.train.shape(), data.validation.size(), data.train.classNames());
     MultiLayerNetwork network = Architectures.build(architecture, data.train.shape(), data.train.classNames().size(),
         seed, learningRate);
-    ModelTrainer trainer = new ModelTrainer(new ModelTrainer.Options(epochs, batchSize, seed));
+    ModelTrainer trainer = new ModelTrainer(new ModelTrainer.Options(epochs, batchSize, seed, augmentation(),
+        earlyStoppingPatience));
     long start = System.nanoTime();
-    EpochResult last = trainer.fit(network, data.train, data.validation, new ConsoleListener(epochs, console));
+    TrainingHistory history = trainer.fitHistory(network, data.train, data.validation,
+        new ConsoleListener(epochs, console));
     double seconds = (System.nanoTime() - start) / 1e9;
+    EpochResult kept = history.kept();
 
-    Map<String, Double> metrics = new LinkedHashMap<>(last.asMap());
+    Map<String, Double> metrics = new LinkedHashMap<>(kept.asMap());
     ModelMetadata metadata = new ModelMetadata(name, 1, 0, architecture, data.train.classNames(),
         ModelMetadata.Input.of(data.train.shape()), new ModelMetadata.Preprocessing(1.0 / 255, "bilinear",
         data.train.shape().channels() == 1 ? "grayscale" : "rgb"),
         data.train.classNames().size() == 2 ? ModelMetadata.SIGMOID : ModelMetadata.SOFTMAX,
-        new ModelMetadata.Training(data.description, epochs, batchSize, data.train.size(), data.validation.size(),
+        new ModelMetadata.Training(data.description, history.epochs().size(), batchSize, data.train.size(), data.validation.size(),
             metrics, Math.round(seconds * 10) / 10.0),
         Instant.now().toString(), null);
     ModelArtifact.write(out, network, metadata);
     LoadedModel check = ModelArtifact.load(out);
-    console.printf("wrote %s (%s, %.0f s); val_accuracy %.4f%n", out, check.inputShape(), seconds,
-        last.valAccuracy());
+    Path historyJson = out.resolveSibling(out.getFileName() + ".history.json");
+    Path historyPng = out.resolveSibling(out.getFileName() + ".history.png");
+    history.writeJson(historyJson);
+    Charts.writeHistoryPng(history, historyPng);
+    console.printf("wrote %s (%s, %.0f s); val_accuracy %.4f; history in %s and %s%n", out, check.inputShape(),
+        seconds, kept.valAccuracy(), historyJson.getFileName(), historyPng.getFileName());
     return 0;
+  }
+
+  private Augmentation augmentation() {
+    if (shearRange < 0 || zoomRange < 0 || zoomRange >= 1) {
+      throw new Errors.UserException("--shear-range must be >= 0 and --zoom-range in [0, 1)");
+    }
+    if (earlyStoppingPatience < 0) {
+      throw new Errors.UserException("--early-stopping-patience must be >= 0");
+    }
+    return new Augmentation(shearRange, zoomRange, horizontalFlip);
   }
 
   private record Data(LabelledDataset train, LabelledDataset validation, String description) {}
 
   private Data loadData() throws Exception {
+    if (validationSplit != 0 && !(validationSplit > 0 && validationSplit < 1)) {
+      throw new Errors.UserException("--validation-split must be between 0 and 1, got " + validationSplit);
+    }
     if (fashionMnist != null) {
+      if (validationSplit > 0) {
+        throw new Errors.UserException("--validation-split is for folders; Fashion-MNIST validates on its test split");
+      }
       if (!FashionMnist.isPresent(fashionMnist)) {
         throw new Errors.UserException("no Fashion-MNIST IDX files in " + fashionMnist
             + " (apt-get install dataset-fashion-mnist)");
@@ -132,13 +183,31 @@ final class FitCommand implements Callable<Integer> {
     Path trainDir = Files.isDirectory(dir.resolve("train")) ? dir.resolve("train") : dir;
     Path validationDir = dir.resolve("validation");
     List<String> classes = ImageFolderDataset.classNames(trainDir);
-    ImageFolderDataset.Loaded train = ImageFolderDataset.load(trainDir, classes, preprocessor);
+    ImageFolderDataset.Loaded train;
+    LabelledDataset validation;
+    String description = "folder " + dir;
+    if (validationSplit > 0) {
+      if (Files.isDirectory(validationDir)) {
+        throw new Errors.UserException(dir + " has a validation folder: use it or --validation-split, not both");
+      }
+      ImageFolderDataset.Split split = ImageFolderDataset.loadSplit(trainDir, classes, preprocessor, validationSplit);
+      train = split.train();
+      validation = split.validation().data();
+      split.validation().skipped().forEach(s -> spec.commandLine().getErr().println("skipped " + s));
+      description += " (validation_split " + validationSplit + ")";
+    } else {
+      train = ImageFolderDataset.load(trainDir, classes, preprocessor);
+      validation = Files.isDirectory(validationDir)
+          ? ImageFolderDataset.load(validationDir, classes, preprocessor).data()
+          : train.data().head(0);
+    }
     train.skipped().forEach(s -> spec.commandLine().getErr().println("skipped " + s));
-    LabelledDataset validation = Files.isDirectory(validationDir)
-        ? ImageFolderDataset.load(validationDir, classes, preprocessor).data()
-        : train.data().head(0);
+    if (earlyStoppingPatience > 0 && validation.size() == 0) {
+      throw new Errors.UserException("--early-stopping-patience watches val_loss: give DIR/validation or "
+          + "--validation-split");
+    }
     LabelledDataset trainData = limit == null ? train.data() : train.data().sample(limit, seed);
-    return new Data(trainData, validation, "folder " + dir);
+    return new Data(trainData, validation, description);
   }
 
   private InputShape shape() {
@@ -189,6 +258,12 @@ final class FitCommand implements Callable<Integer> {
         line.append(String.format(" - val_loss: %.4f - val_accuracy: %.4f", r.valLoss(), r.valAccuracy()));
       }
       out.println(line);
+    }
+
+    @Override
+    public void stoppedEarly(int epoch, int bestEpoch) {
+      out.printf("Restoring model weights from the end of the best epoch: %d.%nEpoch %d: early stopping%n", bestEpoch,
+          epoch);
     }
   }
 }

@@ -1,7 +1,9 @@
 package io.imagestream.model;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Accuracy, per-class precision/recall/F1 and the confusion matrix of a model on labelled data. */
 public record ClassificationReport(List<String> classNames, long[][] confusion, double accuracy,
@@ -53,6 +55,34 @@ public record ClassificationReport(List<String> classNames, long[][] confusion, 
     }
     return new ClassificationReport(List.copyOf(classNames), confusion, total == 0 ? 0 : (double) correct / total,
         List.copyOf(scores));
+  }
+
+  /**
+   * The report as JSON-ready maps: accuracy, images, per-class precision/recall/f1/support, and the confusion matrix
+   * with its class names (rows: true class, columns: predicted).
+   */
+  public Map<String, Object> asJson() {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("accuracy", accuracy);
+    json.put("images", classes.stream().mapToLong(ClassScore::support).sum());
+    List<Map<String, Object>> perClass = new ArrayList<>();
+    for (ClassScore s : classes) {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("name", s.name());
+      c.put("precision", s.precision());
+      c.put("recall", s.recall());
+      c.put("f1", s.f1());
+      c.put("support", s.support());
+      perClass.add(c);
+    }
+    json.put("classes", perClass);
+    Map<String, Object> matrix = new LinkedHashMap<>();
+    matrix.put("classNames", classNames);
+    matrix.put("rows", "true class");
+    matrix.put("columns", "predicted class");
+    matrix.put("counts", confusion);
+    json.put("confusionMatrix", matrix);
+    return json;
   }
 
   /** A plain-text table for terminals. */

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -41,6 +42,34 @@ public final class ImageFolderDataset {
   }
 
   public static Loaded load(Path dir, List<String> classNames, ImagePreprocessor preprocessor) throws IOException {
+    return load(dir, classNames, preprocessor, files -> files);
+  }
+
+  /**
+   * Keras' {@code ImageDataGenerator(validation_split=F)} with {@code flow_from_directory(subset=...)}: in each class
+   * folder, of its n files in sorted order, the first {@code int(F * n)} are validation data and the rest training
+   * data. Deterministic, and an image never moves between the two while the folder does not change.
+   */
+  public static Split loadSplit(Path dir, List<String> classNames, ImagePreprocessor preprocessor,
+                                double validationFraction) throws IOException {
+    if (!(validationFraction > 0 && validationFraction < 1)) {
+      throw new IllegalArgumentException("validation split must be between 0 and 1, got " + validationFraction);
+    }
+    Loaded train = load(dir, classNames, preprocessor,
+        files -> files.subList(validationCount(files.size(), validationFraction), files.size()));
+    Loaded validation = load(dir, classNames, preprocessor,
+        files -> files.subList(0, validationCount(files.size(), validationFraction)));
+    return new Split(train, validation);
+  }
+
+  public record Split(Loaded train, Loaded validation) {}
+
+  static int validationCount(int files, double fraction) {
+    return (int) (fraction * files); // Python's int(): truncation, as Keras does
+  }
+
+  private static Loaded load(Path dir, List<String> classNames, ImagePreprocessor preprocessor,
+                             UnaryOperator<List<Path>> select) throws IOException {
     ByteArrayOutputStream pixels = new ByteArrayOutputStream();
     List<Integer> labels = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
@@ -49,7 +78,7 @@ public final class ImageFolderDataset {
       if (!Files.isDirectory(classDir)) {
         continue; // a validation folder may lack a class the training folder has
       }
-      for (Path file : imageFiles(classDir)) {
+      for (Path file : select.apply(imageFiles(classDir))) {
         try {
           pixels.write(preprocessor.toPixels(Files.readAllBytes(file)));
           labels.add(label);

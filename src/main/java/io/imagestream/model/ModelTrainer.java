@@ -1,6 +1,8 @@
 package io.imagestream.model;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -9,12 +11,23 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** Mini-batch training with a validation pass after each epoch, reported the way Keras users read it. */
 public final class ModelTrainer {
 
-  public record Options(int epochs, int batchSize, long seed, Augmentation augmentation) {
+  /**
+   * @param earlyStoppingPatience stop when val_loss has not improved for this many epochs and keep the best epoch's
+   *                              weights (Keras' EarlyStopping with restore_best_weights=True); 0: off
+   */
+  public record Options(int epochs, int batchSize, long seed, Augmentation augmentation, int earlyStoppingPatience) {
     public Options {
       if (epochs < 1 || batchSize < 1) {
         throw new IllegalArgumentException("epochs and batch size must be at least 1");
       }
+      if (earlyStoppingPatience < 0) {
+        throw new IllegalArgumentException("early stopping patience must be >= 0");
+      }
       augmentation = augmentation == null ? Augmentation.NONE : augmentation;
+    }
+
+    public Options(int epochs, int batchSize, long seed, Augmentation augmentation) {
+      this(epochs, batchSize, seed, augmentation, 0);
     }
 
     public Options(int epochs, int batchSize, long seed) {
@@ -41,6 +54,9 @@ public final class ModelTrainer {
     default void batchDone(int epoch, int seen, int total) {}
 
     default void epochDone(EpochResult result) {}
+
+    /** Early stopping ended training after {@code epoch}; the network holds {@code bestEpoch}'s weights again. */
+    default void stoppedEarly(int epoch, int bestEpoch) {}
   }
 
   private final Options options;
@@ -49,12 +65,24 @@ public final class ModelTrainer {
     this.options = options;
   }
 
-  /** Trains in place; returns the last epoch's figures. */
+  /** Trains in place; returns the figures of the epoch whose weights the network ends with. */
   public EpochResult fit(MultiLayerNetwork network, LabelledDataset train, LabelledDataset validation,
                          Listener listener) {
+    return fitHistory(network, train, validation, listener).kept();
+  }
+
+  /** Trains in place, with early stopping when the options ask for it; returns every epoch's figures. */
+  public TrainingHistory fitHistory(MultiLayerNetwork network, LabelledDataset train, LabelledDataset validation,
+                                    Listener listener) {
+    boolean hasValidation = validation != null && validation.size() > 0;
+    EarlyStopping stopping = new EarlyStopping(options.earlyStoppingPatience());
+    if (stopping.enabled() && !hasValidation) {
+      throw new IllegalArgumentException("early stopping watches val_loss, so it needs validation data");
+    }
     boolean sigmoid = network.getOutputLayer().getParam("W").size(1) == 1;
     Random random = new Random(options.seed());
-    EpochResult last = null;
+    List<EpochResult> history = new ArrayList<>();
+    INDArray bestParams = null;
     for (int epoch = 1; epoch <= options.epochs(); epoch++) {
       long start = System.nanoTime();
       int[] order = train.shuffledIndices(random);
@@ -69,13 +97,25 @@ public final class ModelTrainer {
       }
       // Training accuracy from a pass over (a sample of) the training data with the epoch's final weights.
       Scores trainScores = score(network, train.sample(Math.min(train.size(), 5_000), options.seed() + epoch), sigmoid);
-      Scores valScores = validation == null || validation.size() == 0 ? null : score(network, validation, sigmoid);
-      last = new EpochResult(epoch, lossSum / order.length, trainScores.accuracy,
+      Scores valScores = hasValidation ? score(network, validation, sigmoid) : null;
+      EpochResult last = new EpochResult(epoch, lossSum / order.length, trainScores.accuracy,
           valScores == null ? Double.NaN : valScores.loss, valScores == null ? Double.NaN : valScores.accuracy,
           (System.nanoTime() - start) / 1e9);
+      history.add(last);
       listener.epochDone(last);
+      if (stopping.enabled()) {
+        if (stopping.improved(epoch, last.valLoss())) {
+          bestParams = network.params().dup();
+        } else if (stopping.shouldStop()) {
+          if (bestParams != null) {
+            network.setParams(bestParams);
+          }
+          listener.stoppedEarly(epoch, stopping.bestEpoch());
+          return new TrainingHistory(List.copyOf(history), stopping.bestEpoch(), true);
+        }
+      }
     }
-    return last;
+    return new TrainingHistory(List.copyOf(history), history.size(), false);
   }
 
   record Scores(double loss, double accuracy) {}

@@ -58,6 +58,43 @@ class ImageFolderDatasetTest {
   }
 
   @Test
+  void validationSplitTakesTheFirstFractionOfEachClassLikeKeras(@TempDir Path dir) throws IOException {
+    // 10 cats (grey levels 0..90) and 7 dogs (grey levels 160..220): the level tells which file an image came from
+    for (int i = 0; i < 10; i++) {
+      int v = i * 10;
+      write(dir.resolve("cats/c" + i + ".png"), TestImages.solid("png", 8, 8, new Color(v, v, v)));
+    }
+    for (int i = 0; i < 7; i++) {
+      int v = 160 + i * 10;
+      write(dir.resolve("dogs/d" + i + ".png"), TestImages.solid("png", 8, 8, new Color(v, v, v)));
+    }
+    ImageFolderDataset.Split split = ImageFolderDataset.loadSplit(dir, List.of("cats", "dogs"), PREPROCESSOR, 0.25);
+
+    // Keras: int(0.25 * 10) = 2 cats and int(0.25 * 7) = 1 dog validate, the first ones in sorted order
+    LabelledDataset validation = split.validation().data();
+    LabelledDataset train = split.train().data();
+    assertEquals(List.of(0, 10, 160), levels(validation));
+    assertEquals(List.of(20, 30, 40, 50, 60, 70, 80, 90, 170, 180, 190, 200, 210, 220), levels(train));
+    assertEquals(2, validation.classCounts()[0]);
+    assertEquals(1, validation.classCounts()[1]);
+    assertEquals(List.of(8, 6), List.of(train.classCounts()[0], train.classCounts()[1]));
+
+    // deterministic: the same folder splits the same way again
+    assertEquals(levels(validation), levels(ImageFolderDataset.loadSplit(dir, List.of("cats", "dogs"), PREPROCESSOR,
+        0.25).validation().data()));
+    assertThrows(IllegalArgumentException.class,
+        () -> ImageFolderDataset.loadSplit(dir, List.of("cats", "dogs"), PREPROCESSOR, 1.0));
+  }
+
+  private static List<Integer> levels(LabelledDataset data) {
+    List<Integer> levels = new java.util.ArrayList<>();
+    for (int i = 0; i < data.size(); i++) {
+      levels.add(data.pixels(i)[0] & 0xFF);
+    }
+    return levels;
+  }
+
+  @Test
   void aValidationFolderMayLackAClass(@TempDir Path dir) throws IOException {
     write(dir.resolve("dogs/d1.png"), TestImages.solid("png", 8, 8, Color.WHITE));
     ImageFolderDataset.Loaded loaded = ImageFolderDataset.load(dir, List.of("cats", "dogs"), PREPROCESSOR);
