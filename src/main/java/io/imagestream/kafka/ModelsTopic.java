@@ -83,13 +83,18 @@ public final class ModelsTopic {
   }
 
   public KafkaConsumer<byte[], byte[]> consumer() {
+    return new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** The settings of {@link #consumer()}: the client properties given (security...) plus ours. */
+  public Map<String, Object> consumerProperties() {
     Map<String, Object> props = new HashMap<>(clientProperties);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_BYTES);
     props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, MAX_BYTES);
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    return props;
   }
 
   public List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, Duration timeout) {
@@ -129,14 +134,20 @@ public final class ModelsTopic {
     private final String topic;
 
     public Publisher(Map<String, Object> clientProperties, String topic, String transactionalId) {
+      this.producer = new KafkaProducer<>(properties(clientProperties, transactionalId), new ByteArraySerializer(),
+          new ByteArraySerializer());
+      this.topic = topic;
+      producer.initTransactions();
+    }
+
+    /** The publisher's producer settings: the client properties given (security...) plus ours. */
+    public static Map<String, Object> properties(Map<String, Object> clientProperties, String transactionalId) {
       Map<String, Object> props = new HashMap<>(clientProperties);
       props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
       props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
       props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_BYTES);
       props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-      this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-      this.topic = topic;
-      producer.initTransactions();
+      return props;
     }
 
     public void publish(byte[] artifact) throws InvalidModelException {

@@ -293,6 +293,11 @@ public final class TrainerService implements AutoCloseable {
   }
 
   private KafkaConsumer<byte[], byte[]> newConsumer() {
+    return new KafkaConsumer<>(consumerProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** The labelled-images consumer's settings: the passthrough ones (security...) plus ours. */
+  public static Map<String, Object> consumerProperties(ImagestreamConfig config) {
     Map<String, Object> props = new HashMap<>(config.clientProperties());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(ImagestreamConfig.TRAINER_GROUP_ID));
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -302,14 +307,19 @@ public final class TrainerService implements AutoCloseable {
     props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
     // Training runs between polls and may take minutes.
     props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 3_600_000);
-    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    return props;
   }
 
   private KafkaProducer<byte[], byte[]> newDeadLetterProducer() {
+    return new KafkaProducer<>(deadLetterProducerProperties(config), new ByteArraySerializer(),
+        new ByteArraySerializer());
+  }
+
+  public static Map<String, Object> deadLetterProducerProperties(ImagestreamConfig config) {
     Map<String, Object> props = new HashMap<>(config.clientProperties());
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 64 * 1024 * 1024);
-    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    return props;
   }
 
   @Override
