@@ -234,7 +234,7 @@ public final class TrainerService implements AutoCloseable {
       return outcome;
     }
     try (ModelsTopic.Publisher publisher = new ModelsTopic.Publisher(config.clientProperties(), modelsTopic.topic(),
-        "imagestream-trainer-" + config.getString(ImagestreamConfig.MODEL_NAME))) {
+        "imagestream-trainer-" + config.getString(ImagestreamConfig.MODEL_NAME), config.modelSigningKey())) {
       byte[] artifact = ModelArtifact.toBytes(judged.candidate().network(), judged.candidate().metadata());
       publisher.publish(artifact);
       live = ModelArtifact.load(artifact, "candidate v" + version);
@@ -256,6 +256,8 @@ public final class TrainerService implements AutoCloseable {
         .max(java.util.Comparator.comparingLong(ModelsTopic.Entry::version))
         .ifPresent(newest -> {
           try {
+            // With a signing key, an unsigned model is not the live one (classifiers refuse it as well).
+            ModelsTopic.checkSignature(newest, config.modelSigningKey(), "models topic v" + newest.version());
             live = ModelArtifact.load(newest.artifact(), "models topic v" + newest.version());
           } catch (InvalidModelException e) {
             LOG.warn("ignoring model v{} on the models topic: {}", newest.version(), e.getMessage());
