@@ -31,12 +31,20 @@ public final class ModelFollower implements AutoCloseable {
   private final ServingModel serving;
   private final ClassifierMetrics metrics;
   private final int warmUpBatch;
+  private final byte[] signingKey;
   private final AtomicBoolean running = new AtomicBoolean();
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private Thread thread;
 
   public ModelFollower(ModelsTopic topic, String modelName, ServingModel serving, ClassifierMetrics metrics,
                        int warmUpBatch) {
+    this(topic, modelName, serving, metrics, warmUpBatch, null);
+  }
+
+  /** @param signingKey when not null, only models signed with it are served (imagestream.model.signing.key) */
+  public ModelFollower(ModelsTopic topic, String modelName, ServingModel serving, ClassifierMetrics metrics,
+                       int warmUpBatch, byte[] signingKey) {
+    this.signingKey = signingKey;
     this.topic = topic;
     this.modelName = modelName;
     this.serving = serving;
@@ -47,12 +55,17 @@ public final class ModelFollower implements AutoCloseable {
   /** The newest version of the model on the topic that passes every check, if any (for starting up). */
   public static Optional<LoadedModel> newestValid(List<ModelsTopic.Entry> entries, String modelName,
                                                   ClassifierMetrics metrics) {
+    return newestValid(entries, modelName, metrics, null);
+  }
+
+  public static Optional<LoadedModel> newestValid(List<ModelsTopic.Entry> entries, String modelName,
+                                                  ClassifierMetrics metrics, byte[] signingKey) {
     List<ModelsTopic.Entry> candidates = new ArrayList<>(entries.stream()
         .filter(e -> e.name().equals(modelName)).toList());
     candidates.sort((a, b) -> Long.compare(b.version(), a.version()));
     for (ModelsTopic.Entry entry : candidates) {
       try {
-        return Optional.of(verify(entry));
+        return Optional.of(verify(entry, signingKey));
       } catch (InvalidModelException e) {
         refuse(entry, e.getMessage(), metrics);
       }
@@ -97,7 +110,7 @@ public final class ModelFollower implements AutoCloseable {
     long start = System.nanoTime();
     LoadedModel next;
     try {
-      next = verify(entry);
+      next = verify(entry, signingKey);
       warmUp(next);
     } catch (InvalidModelException | RuntimeException e) {
       refuse(entry, e.getMessage(), metrics);
@@ -112,11 +125,17 @@ public final class ModelFollower implements AutoCloseable {
   }
 
   static LoadedModel verify(ModelsTopic.Entry entry) throws InvalidModelException {
+    return verify(entry, null);
+  }
+
+  /** The signature (when a key is configured) and the sha256 are checked before the artifact is even parsed. */
+  static LoadedModel verify(ModelsTopic.Entry entry, byte[] signingKey) throws InvalidModelException {
     String origin = "model " + entry.name() + " v" + entry.version() + " (partition " + entry.partition()
         + ", offset " + entry.offset() + ")";
     if (entry.version() < 1) {
       throw new InvalidModelException(origin + ": no valid " + ModelsTopic.VERSION_HEADER + " header");
     }
+    ModelsTopic.checkSignature(entry, signingKey, origin);
     String actual = ModelArtifact.sha256(entry.artifact());
     if (entry.declaredSha256() == null || !entry.declaredSha256().equalsIgnoreCase(actual)) {
       throw new InvalidModelException(origin + ": sha256 " + actual + " does not match the header's "

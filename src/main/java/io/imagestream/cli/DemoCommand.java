@@ -161,9 +161,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private void publish(ImagestreamConfig config, List<DemoImages.Sample> samples, Map<String, String> trueLabels,
                        Stats stats, AtomicBoolean running) {
-    Map<String, Object> props = new HashMap<>(config.clientProperties());
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    Map<String, Object> props = producerProperties(config);
     String topic = config.getString(ImagestreamConfig.TOPIC_IMAGES);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
         new ByteArraySerializer())) {
@@ -191,10 +189,22 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private void publishLabelled(ImagestreamConfig config, List<DemoImages.Sample> samples, AtomicBoolean running) {
+  /** The demo's producers (images and labelled images): the passthrough settings (security...) plus ours. */
+  static Map<String, Object> producerProperties(ImagestreamConfig config) {
     Map<String, Object> props = new HashMap<>(config.clientProperties());
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    return props;
+  }
+
+  static Map<String, Object> consumerProperties(ImagestreamConfig config) {
+    Map<String, Object> props = new HashMap<>(config.clientProperties());
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return props;
+  }
+
+  private void publishLabelled(ImagestreamConfig config, List<DemoImages.Sample> samples, AtomicBoolean running) {
+    Map<String, Object> props = producerProperties(config);
     String topic = config.getString(ImagestreamConfig.TOPIC_LABELLED);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
         new ByteArraySerializer())) {
@@ -214,8 +224,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private void watch(ImagestreamConfig config, Map<String, String> trueLabels, Stats stats, AtomicBoolean running) {
-    Map<String, Object> props = new HashMap<>(config.clientProperties());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Map<String, Object> props = consumerProperties(config);
     String predictions = config.getString(ImagestreamConfig.TOPIC_PREDICTIONS);
     String dlq = config.getString(ImagestreamConfig.TOPIC_DLQ);
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),

@@ -51,7 +51,8 @@ final class ModelsCommand implements Runnable {
     byte[] stamped = ModelArtifact.restamp(artifact, m -> m.withName(name).withVersion(version, parent));
     ModelArtifact.load(stamped, "model to publish"); // verify before anyone can be served it
     try (ModelsTopic.Publisher publisher = new ModelsTopic.Publisher(config.clientProperties(),
-        config.getString(ImagestreamConfig.TOPIC_MODELS), "imagestream-models-cli-" + name)) {
+        config.getString(ImagestreamConfig.TOPIC_MODELS), "imagestream-models-cli-" + name,
+        config.modelSigningKey())) {
       publisher.publish(stamped);
     }
     out.printf("published %s v%d (sha256 %s)%n", name, version, ModelArtifact.sha256(stamped));

@@ -69,11 +69,7 @@ final class PublishCommand implements Callable<Integer> {
     if (items.isEmpty()) {
       throw new Errors.UserException("no image files (" + ImageFolderDataset.IMAGE_EXTENSIONS + ") under " + paths);
     }
-    Map<String, Object> props = new HashMap<>(config.clientProperties());
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 64 * 1024 * 1024);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    Map<String, Object> props = producerProperties(config);
     AtomicReference<Exception> failure = new AtomicReference<>();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
         new ByteArraySerializer());
@@ -103,6 +99,15 @@ final class PublishCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().printf("published %d images to %s%n", items.size(), target);
     return 0;
+  }
+
+  static Map<String, Object> producerProperties(ImagestreamConfig config) {
+    Map<String, Object> props = new HashMap<>(config.clientProperties());
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 64 * 1024 * 1024);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    return props;
   }
 
   private List<Item> items() throws IOException {

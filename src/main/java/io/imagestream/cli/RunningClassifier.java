@@ -40,14 +40,14 @@ final class RunningClassifier implements AutoCloseable {
       source = modelFile.toString();
     } else {
       Optional<LoadedModel> published = ModelFollower.newestValid(models.readAll(Duration.ofSeconds(60)), name,
-          metrics);
+          metrics, config.modelSigningKey());
       initial = published.orElseGet(() -> ServiceSupport.loadModel(null, config));
       source = published.isPresent() ? "topic " + models.topic() : "default model";
     }
     ServingModel serving = new ServingModel(initial);
     ClassifierService service = new ClassifierService(config, serving, metrics);
     ModelFollower follower = new ModelFollower(models, initial.metadata().name(), serving, metrics,
-        config.getInt(ImagestreamConfig.BATCH_SIZE));
+        config.getInt(ImagestreamConfig.BATCH_SIZE), config.modelSigningKey());
     follower.start();
     service.start();
     return new RunningClassifier(service, follower, initial, source);

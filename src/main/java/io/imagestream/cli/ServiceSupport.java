@@ -32,12 +32,17 @@ final class ServiceSupport {
   }
 
   static TopicInitializer.Report ensureTopics(ImagestreamConfig config) {
-    try (Admin admin = Admin.create(config.clientProperties())) {
+    try (Admin admin = Admin.create(adminProperties(config))) {
       return new TopicInitializer(admin).ensure(ProjectTopics.specs(config), Duration.ofSeconds(60));
     } catch (TimeoutException e) {
       throw new Errors.UserException("Kafka at " + config.bootstrapServers() + " did not answer in 60 s; is a broker "
           + "running there? (start one with: java -jar target/imagestream.jar broker)", 3);
     }
+  }
+
+  /** The Admin client's settings: the passthrough ones (security...) as they are. */
+  static java.util.Map<String, Object> adminProperties(ImagestreamConfig config) {
+    return config.clientProperties();
   }
 
   /** The given file, else the configured one when it exists, else the default model bundled in the jar. */

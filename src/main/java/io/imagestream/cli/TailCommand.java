@@ -52,10 +52,7 @@ final class TailCommand implements Callable<Integer> {
     ImagestreamConfig config = kafka.config();
     String name = topic != null ? topic : config.getString(ImagestreamConfig.TOPIC_PREDICTIONS);
     boolean predictions = name.equals(config.getString(ImagestreamConfig.TOPIC_PREDICTIONS));
-    Map<String, Object> props = new HashMap<>(config.clientProperties());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024 * 1024);
+    Map<String, Object> props = consumerProperties(config);
     PrintWriter out = spec.commandLine().getOut();
     AtomicBoolean stop = new AtomicBoolean();
     long printed = 0;
@@ -100,6 +97,14 @@ final class TailCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  static Map<String, Object> consumerProperties(ImagestreamConfig config) {
+    Map<String, Object> props = new HashMap<>(config.clientProperties());
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024 * 1024);
+    return props;
   }
 
   private static String describe(ConsumerRecord<byte[], byte[]> record) throws Exception {

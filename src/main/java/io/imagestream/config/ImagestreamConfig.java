@@ -47,6 +47,7 @@ public final class ImagestreamConfig extends AbstractConfig {
 
   public static final String MODEL_FILE = "imagestream.model.file";
   public static final String MODEL_NAME = "imagestream.model.name";
+  public static final String MODEL_SIGNING_KEY = "imagestream.model.signing.key";
 
   public static final String APPLICATION_ID = "imagestream.classifier.application.id";
   public static final String STREAM_THREADS = "imagestream.classifier.stream.threads";
@@ -97,6 +98,9 @@ public final class ImagestreamConfig extends AbstractConfig {
       .define(MODEL_FILE, Type.STRING, "models/default.zip", Importance.HIGH,
           "Model artifact served until a newer one arrives on the models topic.")
       .define(MODEL_NAME, Type.STRING, "default", Importance.LOW, "Model name (key on the models topic).")
+      .define(MODEL_SIGNING_KEY, Type.PASSWORD, null, Importance.MEDIUM,
+          "Secret for HMAC-SHA256 model signatures. When set, the trainer and 'models publish/rollback' sign what "
+              + "they publish, and classifiers refuse models whose signature is missing or wrong. Never logged.")
       .define(APPLICATION_ID, Type.STRING, "imagestream-classifier", Importance.MEDIUM,
           "Kafka Streams application.id of the classifier: instances with the same id share the work.")
       .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
@@ -200,6 +204,13 @@ public final class ImagestreamConfig extends AbstractConfig {
     Map<String, String> values = new HashMap<>();
     properties.stringPropertyNames().forEach(k -> values.put(k, properties.getProperty(k).trim()));
     return values;
+  }
+
+  /** The model signing key's UTF-8 bytes, or null when none is configured (models are then not signed). */
+  public byte[] modelSigningKey() {
+    org.apache.kafka.common.config.types.Password key = getPassword(MODEL_SIGNING_KEY);
+    return key == null || key.value().isEmpty() ? null
+        : key.value().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   public String bootstrapServers() {

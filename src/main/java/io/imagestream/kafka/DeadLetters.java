@@ -12,9 +12,14 @@ public final class DeadLetters {
   public static final String SOURCE_PARTITION = "imagestream.source.partition";
   public static final String SOURCE_OFFSET = "imagestream.source.offset";
 
-  /** The reasons of the contract: the image package's rejections plus INTERNAL (our failure, not the input's); the trainer adds MISSING_LABEL and TOO_MANY_CLASSES. */
+  /** The reasons of the contract: the image package's rejections plus INTERNAL (our failure, not the input's); the trainer adds MISSING_LABEL, INVALID_LABEL and TOO_MANY_CLASSES. */
   public static final String INTERNAL = "INTERNAL";
   public static final String MISSING_LABEL = "MISSING_LABEL";
+  /**
+   * A label that cannot be a class name: not valid UTF-8, control or format characters (newline, tab, NUL, bidi
+   * overrides), or over 200 characters. Unicode letters, slashes and quotes are fine.
+   */
+  public static final String INVALID_LABEL = "INVALID_LABEL";
   public static final String TOO_MANY_CLASSES = "TOO_MANY_CLASSES";
 
   private static final int MAX_MESSAGE_CHARS = 1000;

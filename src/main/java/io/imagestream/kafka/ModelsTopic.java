@@ -29,11 +29,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class ModelsTopic {
   public static final String VERSION_HEADER = "imagestream.model.version";
   public static final String SHA256_HEADER = "imagestream.model.sha256";
+  /** Hex HMAC-SHA256 of the artifact under imagestream.model.signing.key, when one is configured. */
+  public static final String SIGNATURE_HEADER = "imagestream.model.signature";
   static final int MAX_BYTES = 64 * 1024 * 1024;
 
   /** One record of the topic, as read (not yet verified). */
-  public record Entry(String name, long version, String declaredSha256, byte[] artifact, int partition, long offset,
-                      long timestamp) {
+  public record Entry(String name, long version, String declaredSha256, String declaredSignature, byte[] artifact,
+                      int partition, long offset, long timestamp) {
     /** Parsed metadata without loading the network, or empty when the artifact is unreadable. */
     public Optional<ModelMetadata> metadata() {
       try {
@@ -83,13 +85,18 @@ public final class ModelsTopic {
   }
 
   public KafkaConsumer<byte[], byte[]> consumer() {
+    return new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** The settings of {@link #consumer()}: the client properties given (security...) plus ours. */
+  public Map<String, Object> consumerProperties() {
     Map<String, Object> props = new HashMap<>(clientProperties);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_BYTES);
     props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, MAX_BYTES);
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    return props;
   }
 
   public List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, Duration timeout) {
@@ -112,7 +119,39 @@ public final class ModelsTopic {
       version = -1; // unusable: the follower refuses it with a reason
     }
     return Optional.of(new Entry(new String(record.key(), StandardCharsets.UTF_8), version,
-        header(record, SHA256_HEADER), record.value(), record.partition(), record.offset(), record.timestamp()));
+        header(record, SHA256_HEADER), header(record, SIGNATURE_HEADER), record.value(), record.partition(),
+        record.offset(), record.timestamp()));
+  }
+
+  /** Hex HMAC-SHA256 of the artifact bytes under the key. */
+  public static String signature(byte[] key, byte[] artifact) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      return java.util.HexFormat.of().formatHex(mac.doFinal(artifact));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("the JVM has no HmacSHA256", e);
+    }
+  }
+
+  /**
+   * With a signing key, an entry must carry the artifact's signature under that key; without one, anything passes
+   * (signing is opt-in). Compared in constant time: the header is attacker-controlled.
+   */
+  public static void checkSignature(Entry entry, byte[] key, String origin) throws InvalidModelException {
+    if (key == null) {
+      return;
+    }
+    if (entry.declaredSignature() == null) {
+      throw new InvalidModelException(origin + ": no " + SIGNATURE_HEADER + " header, and "
+          + "imagestream.model.signing.key is set: only signed models are served");
+    }
+    byte[] expected = signature(key, entry.artifact()).getBytes(StandardCharsets.UTF_8);
+    byte[] declared = entry.declaredSignature().toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.UTF_8);
+    if (!java.security.MessageDigest.isEqual(expected, declared)) {
+      throw new InvalidModelException(origin + ": the " + SIGNATURE_HEADER + " header does not match "
+          + "(signed with another imagestream.model.signing.key, or the artifact was changed)");
+    }
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
@@ -127,24 +166,35 @@ public final class ModelsTopic {
   public static final class Publisher implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
+    private final byte[] signingKey;
 
+    /** An unsigned publisher. */
     public Publisher(Map<String, Object> clientProperties, String topic, String transactionalId) {
+      this(clientProperties, topic, transactionalId, null);
+    }
+
+    /** @param signingKey when not null, every record carries the artifact's HMAC-SHA256 signature */
+    public Publisher(Map<String, Object> clientProperties, String topic, String transactionalId, byte[] signingKey) {
+      this.signingKey = signingKey == null ? null : signingKey.clone();
+      this.producer = new KafkaProducer<>(properties(clientProperties, transactionalId), new ByteArraySerializer(),
+          new ByteArraySerializer());
+      this.topic = topic;
+      producer.initTransactions();
+    }
+
+    /** The publisher's producer settings: the client properties given (security...) plus ours. */
+    public static Map<String, Object> properties(Map<String, Object> clientProperties, String transactionalId) {
       Map<String, Object> props = new HashMap<>(clientProperties);
       props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
       props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
       props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_BYTES);
       props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-      this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-      this.topic = topic;
-      producer.initTransactions();
+      return props;
     }
 
     public void publish(byte[] artifact) throws InvalidModelException {
       ModelMetadata metadata = ModelArtifact.readMetadata(artifact);
-      ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
-          metadata.name().getBytes(StandardCharsets.UTF_8), artifact);
-      record.headers().add(VERSION_HEADER, Long.toString(metadata.version()).getBytes(StandardCharsets.UTF_8));
-      record.headers().add(SHA256_HEADER, ModelArtifact.sha256(artifact).getBytes(StandardCharsets.UTF_8));
+      ProducerRecord<byte[], byte[]> record = record(topic, artifact, metadata, signingKey);
       producer.beginTransaction();
       try {
         producer.send(record).get();
@@ -158,6 +208,18 @@ public final class ModelsTopic {
         throw new IllegalStateException("publishing model " + metadata.name() + " v" + metadata.version() + " to "
             + topic + " failed: " + e.getCause().getMessage(), e.getCause());
       }
+    }
+
+    static ProducerRecord<byte[], byte[]> record(String topic, byte[] artifact, ModelMetadata metadata,
+                                                 byte[] signingKey) {
+      ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
+          metadata.name().getBytes(StandardCharsets.UTF_8), artifact);
+      record.headers().add(VERSION_HEADER, Long.toString(metadata.version()).getBytes(StandardCharsets.UTF_8));
+      record.headers().add(SHA256_HEADER, ModelArtifact.sha256(artifact).getBytes(StandardCharsets.UTF_8));
+      if (signingKey != null) {
+        record.headers().add(SIGNATURE_HEADER, signature(signingKey, artifact).getBytes(StandardCharsets.UTF_8));
+      }
+      return record;
     }
 
     @Override

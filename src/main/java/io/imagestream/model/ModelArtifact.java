@@ -142,10 +142,16 @@ public final class ModelArtifact {
     try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(artifact))) {
       ZipEntry entry;
       while ((entry = zip.getNextEntry()) != null) {
+        // Exact names only, so "../x", "/x" and "dir/metadata.json" are refused; a second copy of an entry is
+        // refused too (which one would count?). Nothing is ever written to disk from an artifact.
+        if ((METADATA_ENTRY.equals(entry.getName()) && metadata != null)
+            || (NETWORK_ENTRY.equals(entry.getName()) && network != null)) {
+          throw new InvalidModelException(origin + ": entry " + entry.getName() + " appears twice");
+        }
         switch (entry.getName()) {
           case METADATA_ENTRY -> metadata = readBounded(zip, MAX_METADATA_BYTES, origin, METADATA_ENTRY);
           case NETWORK_ENTRY -> network = readBounded(zip, MAX_NETWORK_BYTES, origin, NETWORK_ENTRY);
-          default -> throw new InvalidModelException(origin + ": unexpected entry '" + entry.getName()
+          default -> throw new InvalidModelException(origin + ": unexpected entry '" + printable(entry.getName())
               + "' (a model artifact holds only " + METADATA_ENTRY + " and " + NETWORK_ENTRY + ")");
         }
       }
@@ -157,6 +163,14 @@ public final class ModelArtifact {
           + NETWORK_ENTRY);
     }
     return new Entries(metadata, network);
+  }
+
+  /** An entry name fit for a log line: control characters escaped, at most 100 characters. */
+  private static String printable(String name) {
+    StringBuilder sb = new StringBuilder();
+    name.codePoints().limit(100).forEach(c -> sb.append(Character.isISOControl(c) ? String.format("\\u%04x", c)
+        : new String(Character.toChars(c))));
+    return name.length() > 100 ? sb + "..." : sb.toString();
   }
 
   private static byte[] readBounded(InputStream in, long limit, String origin, String name)

@@ -40,6 +40,12 @@ public final class LabelledStore {
     }
   }
 
+  /** The label an image id has now (the latest one sent), or null. */
+  public String labelOf(String id) {
+    Example example = examples.get(id);
+    return example == null ? null : example.label;
+  }
+
   public int size() {
     return examples.size();
   }

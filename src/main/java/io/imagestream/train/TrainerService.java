@@ -138,6 +138,11 @@ public final class TrainerService implements AutoCloseable {
       deadLetter(record, DeadLetters.MISSING_LABEL, "no '" + LABEL_HEADER + "' header or an empty one", deadLetters);
       return;
     }
+    String invalid = invalidLabel(header.value(), label);
+    if (invalid != null) {
+      deadLetter(record, DeadLetters.INVALID_LABEL, invalid, deadLetters);
+      return;
+    }
     if (!store.knowsLabel(label) && store.distinctLabels() >= maxClasses) {
       deadLetter(record, DeadLetters.TOO_MANY_CLASSES, "label '" + label + "' would be class number "
           + (store.distinctLabels() + 1) + ", over " + ImagestreamConfig.TRAINER_MAX_CLASSES + "=" + maxClasses,
@@ -156,13 +161,40 @@ public final class TrainerService implements AutoCloseable {
     metrics.accepted(store.size());
   }
 
+  static final int MAX_LABEL_CHARS = 200;
+
+  /**
+   * Why a label cannot be a class name, or null when it can. Class names end up in predictions, metrics, logs and
+   * the console, so they must be valid UTF-8 without control characters (a newline would forge log lines and break
+   * the line-per-record tools); any other character (unicode, slashes, quotes) is fine: JSON escapes it.
+   */
+  static String invalidLabel(byte[] raw, String label) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(raw));
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return "the '" + LABEL_HEADER + "' header is not valid UTF-8";
+    }
+    if (label.codePoints().anyMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT)) {
+      return "the label contains control or format characters (newline, tab, NUL, bidi overrides...)";
+    }
+    if (label.length() > MAX_LABEL_CHARS) {
+      return "the label is " + label.length() + " characters long, over " + MAX_LABEL_CHARS;
+    }
+    return null;
+  }
+
   private void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, String message,
                           KafkaProducer<byte[], byte[]> producer) {
     LOG.debug("dead-lettering {}-{}@{}: {} {}", record.topic(), record.partition(), record.offset(), reason, message);
     ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(config.getString(ImagestreamConfig.TOPIC_DLQ), null,
         record.timestamp(), record.key(), record.value(),
         DeadLetters.headers(reason, message, record.topic(), record.partition(), record.offset()));
-    record.headers().forEach(h -> out.headers().add(h)); // keep the label header for whoever repairs it
+    // Keep the label header for whoever repairs it, but not forged copies of ours: exactly one reason header.
+    record.headers().forEach(h -> {
+      if (!h.key().startsWith("imagestream.")) {
+        out.headers().add(h);
+      }
+    });
     producer.send(out);
     metrics.badRecord(reason);
   }
@@ -202,7 +234,7 @@ public final class TrainerService implements AutoCloseable {
       return outcome;
     }
     try (ModelsTopic.Publisher publisher = new ModelsTopic.Publisher(config.clientProperties(), modelsTopic.topic(),
-        "imagestream-trainer-" + config.getString(ImagestreamConfig.MODEL_NAME))) {
+        "imagestream-trainer-" + config.getString(ImagestreamConfig.MODEL_NAME), config.modelSigningKey())) {
       byte[] artifact = ModelArtifact.toBytes(judged.candidate().network(), judged.candidate().metadata());
       publisher.publish(artifact);
       live = ModelArtifact.load(artifact, "candidate v" + version);
@@ -224,6 +256,8 @@ public final class TrainerService implements AutoCloseable {
         .max(java.util.Comparator.comparingLong(ModelsTopic.Entry::version))
         .ifPresent(newest -> {
           try {
+            // With a signing key, an unsigned model is not the live one (classifiers refuse it as well).
+            ModelsTopic.checkSignature(newest, config.modelSigningKey(), "models topic v" + newest.version());
             live = ModelArtifact.load(newest.artifact(), "models topic v" + newest.version());
           } catch (InvalidModelException e) {
             LOG.warn("ignoring model v{} on the models topic: {}", newest.version(), e.getMessage());
@@ -250,12 +284,22 @@ public final class TrainerService implements AutoCloseable {
     return newLabels;
   }
 
+  /** For tests, once the trainer has stopped (the store is not thread-safe): an image id's current label. */
+  String labelOf(String id) {
+    return store == null ? null : store.labelOf(id);
+  }
+
   /** For tests: images in the store now. */
   public int datasetSize() {
     return store == null ? 0 : store.size();
   }
 
   private KafkaConsumer<byte[], byte[]> newConsumer() {
+    return new KafkaConsumer<>(consumerProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** The labelled-images consumer's settings: the passthrough ones (security...) plus ours. */
+  public static Map<String, Object> consumerProperties(ImagestreamConfig config) {
     Map<String, Object> props = new HashMap<>(config.clientProperties());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(ImagestreamConfig.TRAINER_GROUP_ID));
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -265,14 +309,19 @@ public final class TrainerService implements AutoCloseable {
     props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
     // Training runs between polls and may take minutes.
     props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 3_600_000);
-    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    return props;
   }
 
   private KafkaProducer<byte[], byte[]> newDeadLetterProducer() {
+    return new KafkaProducer<>(deadLetterProducerProperties(config), new ByteArraySerializer(),
+        new ByteArraySerializer());
+  }
+
+  public static Map<String, Object> deadLetterProducerProperties(ImagestreamConfig config) {
     Map<String, Object> props = new HashMap<>(config.clientProperties());
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 64 * 1024 * 1024);
-    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    return props;
   }
 
   @Override

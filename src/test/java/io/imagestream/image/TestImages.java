@@ -282,11 +282,11 @@ public final class TestImages {
     return bytes;
   }
 
-  /** A copy of a baseline JPEG with its SOF0 frame size patched. */
+  /** A copy of a baseline or progressive JPEG with its SOF0/SOF2 frame size patched. */
   static byte[] withJpegSize(byte[] jpeg, int w, int h) {
     byte[] copy = jpeg.clone();
     for (int i = 2; i + 9 < copy.length; i++) {
-      if ((copy[i] & 0xFF) == 0xFF && (copy[i + 1] & 0xFF) == 0xC0) {
+      if ((copy[i] & 0xFF) == 0xFF && ((copy[i + 1] & 0xFF) == 0xC0 || (copy[i + 1] & 0xFF) == 0xC2)) {
         copy[i + 5] = (byte) (h >> 8);
         copy[i + 6] = (byte) h;
         copy[i + 7] = (byte) (w >> 8);
@@ -294,7 +294,7 @@ public final class TestImages {
         return copy;
       }
     }
-    throw new IllegalArgumentException("no SOF0 marker");
+    throw new IllegalArgumentException("no SOF0/SOF2 marker");
   }
 
   static byte[] flipByte(byte[] bytes, int index) {
