@@ -18,6 +18,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -93,6 +94,9 @@ final class PublishCommand implements Callable<Integer> {
         }
       }
       producer.flush();
+    }
+    if (failure.get() instanceof AuthenticationException e) {
+      throw ServiceSupport.authenticationFailed(config, e);
     }
     if (failure.get() != null) {
       throw new Errors.UserException("publishing to " + target + " failed: " + Errors.describe(failure.get()), 1);

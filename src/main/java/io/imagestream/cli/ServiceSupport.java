@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 
 /** What the long-running commands share: topics, the starting model, and waiting for Ctrl-C/SIGTERM. */
@@ -37,7 +38,19 @@ final class ServiceSupport {
     } catch (TimeoutException e) {
       throw new Errors.UserException("Kafka at " + config.bootstrapServers() + " did not answer in 60 s; is a broker "
           + "running there? (start one with: java -jar target/imagestream.jar broker)", 3);
+    } catch (AuthenticationException e) {
+      throw authenticationFailed(config, e);
     }
+  }
+
+  /**
+   * SASL or TLS refused (wrong password, unknown user, untrusted certificate): Kafka clients do not retry that, so
+   * neither do we; one line naming the settings to check.
+   */
+  static Errors.UserException authenticationFailed(ImagestreamConfig config, AuthenticationException e) {
+    return new Errors.UserException("cannot authenticate to Kafka at " + config.bootstrapServers() + ": "
+        + Errors.describe(e) + "; check security.protocol, sasl.mechanism, sasl.jaas.config (user name and password) "
+        + "and ssl.truststore.* in the --config file", 3);
   }
 
   /** The Admin client's settings: the passthrough ones (security...) as they are. */

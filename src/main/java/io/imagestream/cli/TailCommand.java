@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
@@ -52,8 +53,17 @@ final class TailCommand implements Callable<Integer> {
     ImagestreamConfig config = kafka.config();
     String name = topic != null ? topic : config.getString(ImagestreamConfig.TOPIC_PREDICTIONS);
     boolean predictions = name.equals(config.getString(ImagestreamConfig.TOPIC_PREDICTIONS));
+    try {
+      tail(config, name, predictions, spec.commandLine().getOut());
+    } catch (AuthenticationException e) {
+      throw ServiceSupport.authenticationFailed(config, e);
+    }
+    return 0;
+  }
+
+  /** Prints records of the topic until --max, --timeout-ms or Ctrl-C. */
+  private void tail(ImagestreamConfig config, String name, boolean predictions, PrintWriter out) throws Exception {
     Map<String, Object> props = consumerProperties(config);
-    PrintWriter out = spec.commandLine().getOut();
     AtomicBoolean stop = new AtomicBoolean();
     long printed = 0;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
@@ -96,7 +106,6 @@ final class TailCommand implements Callable<Integer> {
         }
       }
     }
-    return 0;
   }
 
   static Map<String, Object> consumerProperties(ImagestreamConfig config) {

@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,20 +35,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final String HOST = "127.0.0.1";
   private static final int NODE_ID = 1;
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
+  private static final String SASL_SSL_LISTENER = "SASL_SSL";
+  private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
   /** Photos and model files are several MB; Kafka's ~1 MB defaults would reject them. */
   private static final String MAX_BYTES = String.valueOf(64 * 1024 * 1024);
 
   private final KafkaRaftServer server;
   private final int port;
   private final int controllerPort;
+  private final int saslSslPort; // 0: no SASL_SSL listener
   private final Path dataDir;
   private final boolean deleteOnClose;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EmbeddedKafkaBroker(KafkaRaftServer server, int port, int controllerPort, Path dataDir, boolean deleteOnClose) {
+  private EmbeddedKafkaBroker(KafkaRaftServer server, int port, int controllerPort, int saslSslPort, Path dataDir,
+                              boolean deleteOnClose) {
     this.server = server;
     this.port = port;
     this.controllerPort = controllerPort;
+    this.saslSslPort = saslSslPort;
     this.dataDir = dataDir;
     this.deleteOnClose = deleteOnClose;
   }
@@ -60,6 +67,32 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * @param overrides broker properties applied last (e.g. "auto.create.topics.enable"); may be null
    */
   public static EmbeddedKafkaBroker start(int port, Path dataDir, Map<String, String> overrides) {
+    return start(port, dataDir, overrides, null);
+  }
+
+  /**
+   * An extra listener on 127.0.0.1 for clients that use SASL_SSL with SCRAM-SHA-512 (the PLAINTEXT listener stays, for
+   * the broker itself and for set-up). The SCRAM users are written when the storage is formatted, so they exist as soon
+   * as the broker serves requests; a data directory that is already formatted keeps the users it has.
+   *
+   * @param keystore         PKCS12 keystore holding the broker's key and certificate
+   * @param keystorePassword the keystore's password (also the key's)
+   * @param scramUsers       user name to password (neither may contain ',', ']' or '"': kafka-storage syntax)
+   */
+  public record SaslSslListener(Path keystore, String keystorePassword, Map<String, String> scramUsers) {
+    public SaslSslListener {
+      scramUsers = Map.copyOf(scramUsers);
+      scramUsers.forEach((user, password) -> {
+        if ((user + password).matches(".*[,\\]\"].*")) {
+          throw new IllegalArgumentException("SCRAM user names and passwords cannot contain ',', ']' or '\"'");
+        }
+      });
+    }
+  }
+
+  /** As {@link #start(int, Path, Map)}, plus a SASL_SSL listener when {@code saslSsl} is not null. */
+  public static EmbeddedKafkaBroker start(int port, Path dataDir, Map<String, String> overrides,
+                                          SaslSslListener saslSsl) {
     long startNanos = System.nanoTime();
     boolean temporary = dataDir == null;
     Path dir;
@@ -71,11 +104,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     int brokerPort = port == 0 ? freePort() : port;
     // The controller port must be known up front: it is part of controller.quorum.voters.
     int controllerPort = freePort();
+    int saslSslPort = saslSsl == null ? 0 : freePort();
 
     KafkaRaftServer server = null;
     try {
-      KafkaConfig config = KafkaConfig.fromProps(brokerProperties(brokerPort, controllerPort, dir, overrides));
-      formatIfNeeded(config, dir);
+      Map<String, String> extra = saslSsl == null ? Map.of() : saslSslProperties(saslSsl);
+      KafkaConfig config = KafkaConfig.fromProps(
+          brokerProperties(brokerPort, controllerPort, saslSslPort, dir, extra, overrides));
+      formatIfNeeded(config, dir, saslSsl == null ? Map.of() : saslSsl.scramUsers());
       server = new KafkaRaftServer(config, Time.SYSTEM);
       server.startup();
     } catch (RuntimeException | Error e) {
@@ -89,11 +125,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     log.info("Kafka broker listening on {}:{} (data in {}), started in {} ms",
         HOST, brokerPort, dir, (System.nanoTime() - startNanos) / 1_000_000);
-    return new EmbeddedKafkaBroker(server, brokerPort, controllerPort, dir, temporary);
+    return new EmbeddedKafkaBroker(server, brokerPort, controllerPort, saslSslPort, dir, temporary);
   }
 
-  private static Properties brokerProperties(int port, int controllerPort, Path dir,
-                                                       Map<String, String> overrides) {
+  /** Security settings of the SASL_SSL listener: SCRAM-SHA-512 over TLS, with the given keystore. */
+  private static Map<String, String> saslSslProperties(SaslSslListener saslSsl) {
+    String prefix = "listener.name." + SASL_SSL_LISTENER.toLowerCase(Locale.ROOT) + ".";
+    Map<String, String> p = new HashMap<>();
+    p.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
+    p.put(prefix + SCRAM_MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+    p.put(prefix + "ssl.keystore.type", "PKCS12");
+    p.put(prefix + "ssl.keystore.location", saslSsl.keystore().toAbsolutePath().toString());
+    p.put(prefix + "ssl.keystore.password", saslSsl.keystorePassword());
+    p.put(prefix + "ssl.key.password", saslSsl.keystorePassword());
+    return p;
+  }
+
+
+  private static Properties brokerProperties(int port, int controllerPort, int saslSslPort, Path dir,
+                                              Map<String, String> extra, Map<String, String> overrides) {
     Map<String, String> p = new HashMap<>();
     p.put("process.roles", "broker,controller");
     p.put("node.id", String.valueOf(NODE_ID));
@@ -101,10 +152,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // restarts on the same data directory. A dynamic quorum would store the endpoint in the metadata log.
     p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
     p.put("controller.listener.names", CONTROLLER_LISTENER);
-    // Both listeners on 127.0.0.1 only: the demo broker must not be reachable from the network.
-    p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + "," + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    // All listeners on 127.0.0.1 only: the demo broker must not be reachable from the network.
+    String saslSsl = saslSslPort == 0 ? "" : "," + SASL_SSL_LISTENER + "://" + HOST + ":" + saslSslPort;
+    p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + "," + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort
+        + saslSsl);
+    p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port + saslSsl);
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"
+        + (saslSslPort == 0 ? "" : "," + SASL_SSL_LISTENER + ":SASL_SSL"));
     p.put("inter.broker.listener.name", "PLAINTEXT");
     p.put("log.dirs", dir.toAbsolutePath().toString());
     // Internal topics default to replication factor 3; with one node they would never be created
@@ -118,6 +172,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("group.initial.rebalance.delay.ms", "0");
     p.put("message.max.bytes", MAX_BYTES);
     p.put("replica.fetch.max.bytes", MAX_BYTES);
+    p.putAll(extra);
     if (overrides != null) {
       p.putAll(overrides);
     }
@@ -127,7 +182,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /** What `kafka-storage format` does; skipped when the directory already holds a formatted node. */
-  private static void formatIfNeeded(KafkaConfig config, Path dir) {
+  private static void formatIfNeeded(KafkaConfig config, Path dir, Map<String, String> scramUsers) {
     if (Files.exists(dir.resolve("meta.properties"))) {
       log.debug("Kafka data directory {} is already formatted", dir);
       return;
@@ -140,6 +195,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .setClusterId(Uuid.randomUuid().toString())
           .setControllerListenerName(CONTROLLER_LISTENER)
           .setMetadataLogDirectory(config.metadataLogDir());
+      if (!scramUsers.isEmpty()) {
+        List<String> scram = new java.util.ArrayList<>();
+        scramUsers.forEach((user, password) ->
+            scram.add(SCRAM_MECHANISM + "=[name=" + user + ",password=\"" + password + "\"]"));
+        formatter.setScramArguments(scram);
+      }
       config.logDirs().forEach(formatter::addDirectory);
       formatter.run();
     } catch (RuntimeException e) {
@@ -166,6 +227,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** "127.0.0.1:PORT" of the SASL_SSL listener. */
+  public String saslSslBootstrapServers() {
+    if (saslSslPort == 0) {
+      throw new IllegalStateException("this broker was started without a SASL_SSL listener");
+    }
+    return HOST + ":" + saslSslPort;
   }
 
   /** The KRaft controller's port (tests check that it is bound to 127.0.0.1 too). */
