@@ -16,6 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.Styler;
 
 /** Runs the benchmark and writes the Markdown report: the table of medians and the ratios the targets name. */
 public final class BenchmarkReport {
@@ -69,7 +73,37 @@ public final class BenchmarkReport {
     String report = markdown(rows, results, rounds, quick);
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, report);
-    log.accept("wrote " + out);
+    Path chart = out.resolveSibling(out.getFileName().toString().replaceFirst("\\.md$", "") + ".png");
+    chart(results, chart);
+    log.accept("wrote " + out + " and " + chart);
+  }
+
+  /** Throughput by batch size (model only) beside the pipeline's, micro-batched and record by record. */
+  static void chart(Map<String, Double> r, Path file) throws IOException {
+    CategoryChart chart = new CategoryChartBuilder().width(1000).height(500)
+        .title("images/s on this machine").xAxisTitle("").yAxisTitle("images/s").build();
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    chart.getStyler().setXAxisLabelRotation(20);
+    List<String> batches = new ArrayList<>();
+    List<Double> model64 = new ArrayList<>();
+    List<Double> model28 = new ArrayList<>();
+    for (int batch : BATCHES) {
+      batches.add("model, batch " + batch);
+      model64.add(r.get("model64:" + batch));
+      model28.add(r.get("model28:" + batch));
+    }
+    List<String> kinds = new ArrayList<>(batches);
+    List<Double> a = new ArrayList<>(model64);
+    List<Double> b = new ArrayList<>(model28);
+    kinds.add("pipeline, batch 32");
+    a.add(r.get("pipeline:JPEG_64:32"));
+    b.add(r.get("pipeline:PNG_GREY_28:32"));
+    kinds.add("pipeline, batch 1");
+    a.add(r.get("pipeline:JPEG_64:1"));
+    b.add(r.get("pipeline:PNG_GREY_28:1"));
+    chart.addSeries("64x64x3 CNN / 64x64 JPEG", kinds, a);
+    chart.addSeries("28x28x1 default model / 28x28 PNG", kinds, b);
+    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 
   private static LoadedModel defaultModel() throws Exception {
@@ -89,7 +123,7 @@ public final class BenchmarkReport {
     return String.format("| %s | %s | %,.0f |", what, how, imagesPerSecond);
   }
 
-  private static String markdown(List<String> rows, Map<String, Double> r, int rounds, boolean quick)
+  static String markdown(List<String> rows, Map<String, Double> r, int rounds, boolean quick)
       throws IOException {
     StringBuilder md = new StringBuilder();
     md.append("# Benchmarks\n\n");
@@ -111,6 +145,7 @@ public final class BenchmarkReport {
         r.get("pipeline:PNG_GREY_28:32") / r.get("pipeline:PNG_GREY_28:1"));
     ratio(md, "photo-sized JPEG pipeline / its decode-only rate", "≥ 0.8",
         r.get("pipeline:JPEG_PHOTO:32") / r.get("decode:JPEG_PHOTO"));
+    md.append("\n![throughput chart](benchmarks.png)\n");
     md.append("\nNot measured yet (see the performance issue): the Python peer, latency percentiles at half load, ")
         .append("the swap's worst batch, RSS, scaling over instances.\n");
     return md.toString();
