@@ -30,11 +30,15 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>Why a store: with exactly-once, an input offset is committed in the same transaction as the store's changelog
  * entry; an image buffered only in memory would be lost by a crash after its offset was committed. Store keys are a
  * per-task sequence, so iterating the store yields the input order.
+ *
+ * <p>Active learning: a prediction whose top probability is below {@code uncertaintyThreshold} is also sent, with
+ * the original image, to the to-label sink, where a person's label is worth most.
  */
 final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[], Object> {
   private final String storeName;
   private final int batchSize;
   private final Duration maxWait;
+  private final double uncertaintyThreshold;
   private final ServingModel model;
   private final Function<InputShape, ImagePreprocessor> preprocessors;
   private final ClassifierMetrics metrics;
@@ -45,11 +49,14 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   private int pendingCount;
   private long oldestArrivalMs = Long.MAX_VALUE;
 
-  BatchClassifierProcessor(String storeName, int batchSize, Duration maxWait, ServingModel model,
-                           Function<InputShape, ImagePreprocessor> preprocessors, ClassifierMetrics metrics) {
+  /** @param uncertaintyThreshold predictions less sure than this also go to the to-label sink; 0: none do */
+  BatchClassifierProcessor(String storeName, int batchSize, Duration maxWait, double uncertaintyThreshold,
+                           ServingModel model, Function<InputShape, ImagePreprocessor> preprocessors,
+                           ClassifierMetrics metrics) {
     this.storeName = storeName;
     this.batchSize = batchSize;
     this.maxWait = maxWait;
+    this.uncertaintyThreshold = uncertaintyThreshold;
     this.model = model;
     this.preprocessors = preprocessors;
     this.metrics = metrics;
@@ -174,7 +181,20 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
       context.forward(new Record<>(image.outputKey(), prediction, image.timestamp(), headers),
           ClassifierTopology.PREDICTIONS_SINK);
       metrics.classified(image.timestamp(), now);
+      if (prediction.probability() < uncertaintyThreshold) {
+        toLabel(image, prediction, version);
+      }
     }
+  }
+
+  /** The original image again, keyed by its id, with what the model thought of it (for the labelling tool). */
+  private void toLabel(PendingImage image, Prediction prediction, byte[] version) {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(ClassifierTopology.PREDICTION_HEADER, prediction.toJson());
+    headers.add(ClassifierTopology.MODEL_VERSION_HEADER, version);
+    context.forward(new Record<>(image.outputKey(), image.original(), image.timestamp(), headers),
+        ClassifierTopology.TO_LABEL_SINK);
+    metrics.uncertain();
   }
 
   private void deadLetter(PendingImage image, String reason, String message) {

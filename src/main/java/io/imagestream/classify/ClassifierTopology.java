@@ -25,21 +25,25 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  *   images ──► batch-classifier ──► predictions      (one JSON prediction per image, input order per partition)
+ *                  │   ▲      ├───► to-label         (uncertain ones again: original bytes + prediction header)
  *                  │   ▲      └───► images-dlq       (bad input, unchanged, with the reason in headers)
  *                  ▼   │
  *           pending-images store (changelogged: buffered images survive a crash)
  * </pre>
  *
  * The batch-classifier decodes and checks each image as it arrives, buffers it, and runs the network once per
- * micro-batch (by size, or by the oldest image's wait on the wall clock).
+ * micro-batch (by size, or by the oldest image's wait on the wall clock). All three sinks write in the same
+ * exactly-once transaction as the input offsets.
  */
 public final class ClassifierTopology {
   public static final String SOURCE = "images-source";
   public static final String PROCESSOR = "batch-classifier";
   public static final String PREDICTIONS_SINK = "predictions-sink";
   public static final String DLQ_SINK = "dlq-sink";
+  public static final String TO_LABEL_SINK = "to-label-sink";
   public static final String PENDING_STORE = "pending-images";
   public static final String MODEL_VERSION_HEADER = "imagestream.model.version";
+  public static final String PREDICTION_HEADER = "imagestream.prediction";
 
   /** Changelog records carry the original image: allow as much as the images topic does, and more. */
   static final String CHANGELOG_MAX_MESSAGE_BYTES = Integer.toString(64 * 1024 * 1024);
@@ -50,6 +54,7 @@ public final class ClassifierTopology {
     int batchSize = config.getInt(ImagestreamConfig.BATCH_SIZE);
     Duration maxWait = Duration.ofMillis(config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS));
     Function<InputShape, ImagePreprocessor> preprocessors = preprocessors(config);
+    double uncertaintyThreshold = config.getDouble(ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD);
 
     StoreBuilder<KeyValueStore<byte[], byte[]>> pendingStore = Stores
         .keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.ByteArray(), Serdes.ByteArray())
@@ -59,11 +64,14 @@ public final class ClassifierTopology {
     topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
         config.getString(ImagestreamConfig.TOPIC_IMAGES));
     topology.addProcessor(PROCESSOR,
-        () -> new BatchClassifierProcessor(PENDING_STORE, batchSize, maxWait, model, preprocessors, metrics), SOURCE);
+        () -> new BatchClassifierProcessor(PENDING_STORE, batchSize, maxWait, uncertaintyThreshold, model,
+            preprocessors, metrics), SOURCE);
     topology.addStateStore(pendingStore, PROCESSOR);
     topology.addSink(PREDICTIONS_SINK, config.getString(ImagestreamConfig.TOPIC_PREDICTIONS),
         new ByteArraySerializer(), Prediction.serializer(), ClassifierTopology::sameAsInputPartition, PROCESSOR);
     topology.addSink(DLQ_SINK, config.getString(ImagestreamConfig.TOPIC_DLQ), new ByteArraySerializer(),
+        new ByteArraySerializer(), PROCESSOR);
+    topology.addSink(TO_LABEL_SINK, config.getString(ImagestreamConfig.TOPIC_TO_LABEL), new ByteArraySerializer(),
         new ByteArraySerializer(), PROCESSOR);
     return topology;
   }

@@ -36,6 +36,7 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String TOPIC_DLQ = "imagestream.topic.dlq";
   public static final String TOPIC_LABELLED = "imagestream.topic.labelled";
   public static final String TOPIC_MODELS = "imagestream.topic.models";
+  public static final String TOPIC_TO_LABEL = "imagestream.topic.to.label";
   public static final String TOPICS_DIR = "imagestream.topics.dir";
 
   public static final String BATCH_SIZE = "imagestream.batch.size";
@@ -44,6 +45,8 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String DECODE_MAX_PIXELS = "imagestream.decode.max.pixels";
   public static final String DECODE_MAX_BYTES = "imagestream.decode.max.bytes";
   public static final String RESIZE_INTERPOLATION = "imagestream.resize.interpolation";
+
+  public static final String ACTIVE_UNCERTAINTY_THRESHOLD = "imagestream.active.uncertainty.threshold";
 
   public static final String MODEL_FILE = "imagestream.model.file";
   public static final String MODEL_NAME = "imagestream.model.name";
@@ -72,6 +75,7 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String TRAINER_AUGMENT_ZOOM = "imagestream.trainer.augment.zoom";
   public static final String TRAINER_AUGMENT_FLIP = "imagestream.trainer.augment.horizontal.flip";
   public static final String TRAINER_SEED = "imagestream.trainer.seed";
+  public static final String TRAINER_SHADOW_WINDOW = "imagestream.trainer.shadow.window";
 
   private static final ConfigDef DEFINITION = new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, DEFAULT_BOOTSTRAP_SERVERS, Importance.HIGH,
@@ -83,6 +87,9 @@ public final class ImagestreamConfig extends AbstractConfig {
       .define(TOPIC_LABELLED, Type.STRING, "labelled-images", Importance.MEDIUM,
           "Topic of labelled images the trainer learns from.")
       .define(TOPIC_MODELS, Type.STRING, "models", Importance.MEDIUM, "Compacted topic of model artifacts.")
+      .define(TOPIC_TO_LABEL, Type.STRING, "to-label", Importance.MEDIUM,
+          "Topic of images the model was unsure about (active learning): the original bytes, the prediction in a "
+              + "header, for a person or a labelling tool to label onto the labelled topic.")
       .define(TOPICS_DIR, Type.STRING, "", Importance.LOW,
           "Folder of topic definitions; empty means ./topics when present, else the definitions inside the jar.")
       .define(BATCH_SIZE, Type.INT, 32, Range.between(1, 4096), Importance.HIGH,
@@ -95,6 +102,8 @@ public final class ImagestreamConfig extends AbstractConfig {
           "Encoded images larger than this are refused (TOO_LARGE).")
       .define(RESIZE_INTERPOLATION, Type.STRING, "bilinear", ValidString.in("bilinear", "nearest"), Importance.LOW,
           "How images are resized to the model's input.")
+      .define(ACTIVE_UNCERTAINTY_THRESHOLD, Type.DOUBLE, 0.6, Range.between(0, 1), Importance.MEDIUM,
+          "Predictions whose top probability is below this are also sent to the to-label topic; 0 turns it off.")
       .define(MODEL_FILE, Type.STRING, "models/default.zip", Importance.HIGH,
           "Model artifact served until a newer one arrives on the models topic.")
       .define(MODEL_NAME, Type.STRING, "default", Importance.LOW, "Model name (key on the models topic).")
@@ -140,7 +149,10 @@ public final class ImagestreamConfig extends AbstractConfig {
           "Random zoom range (Keras zoom_range); 0 turns it off.")
       .define(TRAINER_AUGMENT_FLIP, Type.BOOLEAN, true, Importance.LOW,
           "Random horizontal flips (Keras horizontal_flip).")
-      .define(TRAINER_SEED, Type.LONG, 42L, Importance.LOW, "Seed for weights, shuffling and augmentation.");
+      .define(TRAINER_SEED, Type.LONG, 42L, Importance.LOW, "Seed for weights, shuffling and augmentation.")
+      .define(TRAINER_SHADOW_WINDOW, Type.INT, 500, Range.atLeast(1), Importance.LOW,
+          "Shadow scoring: the candidate and the live model are also scored on the last this many labelled images "
+              + "read (training and held-out alike), reported beside the held-out score; the gate ignores it.");
 
   private final Map<String, String> passthrough;
 

@@ -16,7 +16,8 @@ public final class ProjectTopics {
       "predictions", ImagestreamConfig.TOPIC_PREDICTIONS,
       "images-dlq", ImagestreamConfig.TOPIC_DLQ,
       "labelled-images", ImagestreamConfig.TOPIC_LABELLED,
-      "models", ImagestreamConfig.TOPIC_MODELS);
+      "models", ImagestreamConfig.TOPIC_MODELS,
+      "to-label", ImagestreamConfig.TOPIC_TO_LABEL);
 
   private ProjectTopics() {}
 

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ClassifierMetrics {
   private final MeterRegistry registry;
   private final Counter classified;
+  private final Counter uncertain;
   private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
   private final DistributionSummary batchSize;
   private final Timer inference;
@@ -34,6 +35,9 @@ public final class ClassifierMetrics {
     this.registry = registry;
     this.classified = Counter.builder("imagestream.images.classified")
         .description("Images classified (one prediction each)").register(registry);
+    this.uncertain = Counter.builder("imagestream.images.uncertain")
+        .description("Predictions below the uncertainty threshold, also sent to the to-label topic")
+        .register(registry);
     this.batchSize = DistributionSummary.builder("imagestream.batch.size")
         .description("Images per micro-batch run through the network")
         .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512).register(registry);
@@ -78,6 +82,10 @@ public final class ClassifierMetrics {
     if (recordTimestampMs > 0 && nowMs >= recordTimestampMs) {
       endToEnd.record(nowMs - recordTimestampMs, TimeUnit.MILLISECONDS);
     }
+  }
+
+  public void uncertain() {
+    uncertain.increment();
   }
 
   public void deadLettered(String reason) {

@@ -19,6 +19,8 @@ public final class TrainerMetrics {
   private final Timer training;
   private final AtomicLong candidateAccuracyMicros = new AtomicLong();
   private final AtomicLong liveAccuracyMicros = new AtomicLong();
+  private final AtomicLong shadowAccuracyMicros = new AtomicLong();
+  private final AtomicLong liveShadowAccuracyMicros = new AtomicLong();
   private final AtomicLong datasetSize = new AtomicLong();
   private final AtomicLong liveVersion = new AtomicLong();
 
@@ -36,6 +38,11 @@ public final class TrainerMetrics {
         .description("Held-out accuracy of the latest candidate").register(registry);
     Gauge.builder("imagestream.trainer.live.accuracy", liveAccuracyMicros, v -> v.get() / 1e6)
         .description("Held-out accuracy of the live model, on the same images").register(registry);
+    Gauge.builder("imagestream.trainer.shadow.accuracy", shadowAccuracyMicros, v -> v.get() / 1e6)
+        .description("Accuracy of the latest candidate on the most recent labelled images (not used by the gate)")
+        .register(registry);
+    Gauge.builder("imagestream.trainer.live.shadow.accuracy", liveShadowAccuracyMicros, v -> v.get() / 1e6)
+        .description("Accuracy of the live model on the same recent labelled images").register(registry);
     Gauge.builder("imagestream.trainer.dataset.size", datasetSize, AtomicLong::doubleValue)
         .description("Labelled images held for training and validation").register(registry);
     Gauge.builder("imagestream.trainer.live.model.version", liveVersion, AtomicLong::doubleValue)
@@ -63,6 +70,11 @@ public final class TrainerMetrics {
     liveAccuracyMicros.set(Math.round(liveAccuracy * 1e6));
     training.record(trainingNanos, TimeUnit.NANOSECONDS);
     (wasPublished ? published : rejected).increment();
+  }
+
+  public void shadow(double candidateAccuracy, double liveAccuracy) {
+    shadowAccuracyMicros.set(Math.round(candidateAccuracy * 1e6));
+    liveShadowAccuracyMicros.set(Math.round(liveAccuracy * 1e6));
   }
 
   public void liveVersion(long version) {

@@ -84,6 +84,18 @@ public final class LabelledStore {
         labels.stream().mapToInt(Integer::intValue).toArray());
   }
 
+  /** The last {@code n} images labelled (training and held-out alike), oldest first, as (label, pixels). */
+  public List<Map.Entry<String, byte[]>> recentExamples(int n) {
+    List<Map.Entry<String, byte[]>> out = new ArrayList<>(Math.min(n, examples.size()));
+    int skip = Math.max(0, examples.size() - n);
+    for (Example e : examples.values()) {
+      if (skip-- <= 0) {
+        out.add(Map.entry(e.label, e.pixels));
+      }
+    }
+    return out;
+  }
+
   /** Held-out images with labels the given classes may not know (-1 then): to score a live model fairly. */
   public List<Map.Entry<String, byte[]>> heldOutExamples(int heldOutPercent) {
     List<Map.Entry<String, byte[]>> out = new ArrayList<>();

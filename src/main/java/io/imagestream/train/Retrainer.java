@@ -18,13 +18,23 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 /**
  * One retraining, start to verdict, with no Kafka in sight: choose the classes, build or warm-start the network,
  * train with augmentation on the training split, then let the {@link ValidationGate} compare the candidate with the
- * live model on the held-out split.
+ * live model on the held-out split. Beside it, both are "shadow scored" on the most recent labelled images (training
+ * and held-out alike): a hint of how they do on what arrives now, reported only; the gate decides on held-out
+ * accuracy alone, because recent training images flatter the candidate that has just learned them.
  */
 public final class Retrainer {
 
   public record Settings(String modelName, int heldOutPercent, int minHeldOut, int minExamplesPerClass, int epochs,
                          int batchSize, double learningRate, boolean warmStart, Augmentation augmentation,
-                         long seed, double margin) {
+                         long seed, double margin, int shadowWindow) {
+    /** With the default shadow window. */
+    public Settings(String modelName, int heldOutPercent, int minHeldOut, int minExamplesPerClass, int epochs,
+                    int batchSize, double learningRate, boolean warmStart, Augmentation augmentation, long seed,
+                    double margin) {
+      this(modelName, heldOutPercent, minHeldOut, minExamplesPerClass, epochs, batchSize, learningRate, warmStart,
+          augmentation, seed, margin, 500);
+    }
+
     public static Settings from(ImagestreamConfig c) {
       return new Settings(c.getString(ImagestreamConfig.MODEL_NAME), c.getInt(ImagestreamConfig.TRAINER_HELDOUT_PERCENT),
           c.getInt(ImagestreamConfig.TRAINER_MIN_HELDOUT), c.getInt(ImagestreamConfig.TRAINER_MIN_EXAMPLES_PER_CLASS),
@@ -32,7 +42,8 @@ public final class Retrainer {
           c.getDouble(ImagestreamConfig.TRAINER_LEARNING_RATE), c.getBoolean(ImagestreamConfig.TRAINER_WARM_START),
           new Augmentation(c.getDouble(ImagestreamConfig.TRAINER_AUGMENT_SHEAR),
               c.getDouble(ImagestreamConfig.TRAINER_AUGMENT_ZOOM), c.getBoolean(ImagestreamConfig.TRAINER_AUGMENT_FLIP)),
-          c.getLong(ImagestreamConfig.TRAINER_SEED), c.getDouble(ImagestreamConfig.TRAINER_MARGIN));
+          c.getLong(ImagestreamConfig.TRAINER_SEED), c.getDouble(ImagestreamConfig.TRAINER_MARGIN),
+          c.getInt(ImagestreamConfig.TRAINER_SHADOW_WINDOW));
     }
   }
 
@@ -44,7 +55,15 @@ public final class Retrainer {
 
   /** A trained candidate and the gate's verdict; {@code excludedClasses} had too few examples. */
   public record Judged(LoadedModel candidate, ValidationGate.Verdict verdict, Map<String, Integer> excludedClasses,
-                       String start) implements Outcome {}
+                       String start, Shadow shadow) implements Outcome {}
+
+  /** Accuracy of the candidate and of the live model (0 when none) on the last {@code images} labelled images. */
+  public record Shadow(double candidateAccuracy, double liveAccuracy, int images) {
+    public String describe() {
+      return String.format("shadow accuracy %.4f vs live %.4f on the last %d labelled images (not used by the gate)",
+          candidateAccuracy, liveAccuracy, images);
+    }
+  }
 
   private final Settings settings;
 
@@ -116,6 +135,11 @@ public final class Retrainer {
     ValidationGate.Verdict verdict = new ValidationGate(settings.margin()).judge(candidate, live, heldOut);
     metadata.training().metrics().put("heldout_accuracy", verdict.candidateAccuracy());
     metadata.training().metrics().put("live_heldout_accuracy", verdict.liveAccuracy());
-    return new Judged(candidate, verdict, excluded, start);
+    List<Map.Entry<String, byte[]>> recent = store.recentExamples(settings.shadowWindow());
+    Shadow shadow = new Shadow(ValidationGate.accuracy(candidate, recent),
+        live == null ? 0 : ValidationGate.accuracy(live, recent), recent.size());
+    metadata.training().metrics().put("shadow_accuracy", shadow.candidateAccuracy());
+    metadata.training().metrics().put("live_shadow_accuracy", shadow.liveAccuracy());
+    return new Judged(candidate, verdict, excluded, start, shadow);
   }
 }

@@ -228,9 +228,10 @@ public final class TrainerService implements AutoCloseable {
     }
     metrics.judged(judged.verdict().candidateAccuracy(), judged.verdict().liveAccuracy(), judged.verdict().publish(),
         nanos);
+    metrics.shadow(judged.shadow().candidateAccuracy(), judged.shadow().liveAccuracy());
     if (!judged.verdict().publish()) {
-      events.accept(String.format("candidate v%d REJECTED (%s, %.0f s): %s", version, judged.start(), nanos / 1e9,
-          judged.verdict().reason()));
+      events.accept(String.format("candidate v%d REJECTED (%s, %.0f s): %s; %s", version, judged.start(),
+          nanos / 1e9, judged.verdict().reason(), judged.shadow().describe()));
       return outcome;
     }
     try (ModelsTopic.Publisher publisher = new ModelsTopic.Publisher(config.clientProperties(), modelsTopic.topic(),
@@ -239,8 +240,8 @@ public final class TrainerService implements AutoCloseable {
       publisher.publish(artifact);
       live = ModelArtifact.load(artifact, "candidate v" + version);
       metrics.liveVersion(version);
-      events.accept(String.format("candidate v%d PUBLISHED (%s, %.0f s): %s", version, judged.start(), nanos / 1e9,
-          judged.verdict().reason()));
+      events.accept(String.format("candidate v%d PUBLISHED (%s, %.0f s): %s; %s", version, judged.start(),
+          nanos / 1e9, judged.verdict().reason(), judged.shadow().describe()));
     } catch (IOException | InvalidModelException e) {
       throw new IllegalStateException("cannot publish candidate v" + version + ": " + e.getMessage(), e);
     }

@@ -40,10 +40,15 @@ class ClassifierTopologyTest {
   private TestInputTopic<String, byte[]> images;
   private TestOutputTopic<byte[], byte[]> predictions;
   private TestOutputTopic<byte[], byte[]> deadLetters;
+  private TestOutputTopic<byte[], byte[]> toLabel;
   private ClassifierMetrics metrics;
 
   private void start(int batchSize, long maxWaitMs, LoadedModel model) {
-    Map<String, String> settings = new HashMap<>();
+    start(batchSize, maxWaitMs, model, Map.of());
+  }
+
+  private void start(int batchSize, long maxWaitMs, LoadedModel model, Map<String, String> more) {
+    Map<String, String> settings = new HashMap<>(more);
     settings.put(ImagestreamConfig.BATCH_SIZE, Integer.toString(batchSize));
     settings.put(ImagestreamConfig.BATCH_MAX_WAIT_MS, Long.toString(maxWaitMs));
     ImagestreamConfig config = ImagestreamConfig.of(settings);
@@ -55,6 +60,7 @@ class ClassifierTopologyTest {
     images = driver.createInputTopic("images", new StringSerializer(), new ByteArraySerializer());
     predictions = driver.createOutputTopic("predictions", new ByteArrayDeserializer(), new ByteArrayDeserializer());
     deadLetters = driver.createOutputTopic("images-dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    toLabel = driver.createOutputTopic("to-label", new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   @AfterEach
@@ -175,6 +181,53 @@ class ClassifierTopologyTest {
     assertTrue(predictions.isEmpty());
     images.pipeInput("after", png(Color.BLACK)); // and the stream goes on
     assertEquals(0, predictions.getQueueSize());
+  }
+
+  /** Mid-grey (130) is where the dark/light model hesitates (about 0.57 dark); 20 and 235 are sure cases. */
+  private static final List<Color> MIXED = List.of(new Color(20, 20, 20), new Color(130, 130, 130),
+      new Color(235, 235, 235), new Color(130, 130, 130), new Color(20, 20, 20), new Color(235, 235, 235));
+
+  @Test
+  void uncertainPredictionsAlsoGoToLabelWithTheOriginalBytesAndThePrediction() {
+    start(3, 60_000, TestModels.darkLight());
+    Map<String, byte[]> sent = new HashMap<>();
+    for (int i = 0; i < MIXED.size(); i++) {
+      byte[] bytes = png(MIXED.get(i));
+      sent.put("img-" + i, bytes);
+      images.pipeInput("img-" + i, bytes);
+    }
+    List<String> expected = new java.util.ArrayList<>();
+    for (byte[] value : predictions.readValuesToList()) {
+      JsonNode p = json(value);
+      if (p.get("probability").asDouble() < 0.6) {
+        expected.add(p.get("id").asText());
+      }
+    }
+    assertEquals(List.of("img-1", "img-3"), expected, "the mid-grey images, and only they, are uncertain");
+
+    List<TestRecord<byte[], byte[]>> out = toLabel.readRecordsToList();
+    assertEquals(expected, out.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).toList());
+    for (TestRecord<byte[], byte[]> record : out) {
+      String id = new String(record.key(), StandardCharsets.UTF_8);
+      assertTrue(java.util.Arrays.equals(sent.get(id), record.value()), id + ": the original bytes");
+      JsonNode p = json(header(record, ClassifierTopology.PREDICTION_HEADER).getBytes(StandardCharsets.UTF_8));
+      assertEquals(id, p.get("id").asText());
+      assertTrue(p.get("probability").asDouble() < 0.6 && p.get("probability").asDouble() >= 0.5, p.toString());
+      assertEquals("1", header(record, ClassifierTopology.MODEL_VERSION_HEADER));
+    }
+    assertEquals(2.0, metrics.registry().get("imagestream.images.uncertain").counter().count());
+    assertEquals(6.0, metrics.registry().get("imagestream.images.classified").counter().count());
+  }
+
+  @Test
+  void aThresholdOfZeroSendsNothingToLabel() {
+    start(3, 60_000, TestModels.darkLight(), Map.of(ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD, "0"));
+    for (int i = 0; i < MIXED.size(); i++) {
+      images.pipeInput("img-" + i, png(MIXED.get(i)));
+    }
+    assertEquals(6, predictions.readRecordsToList().size());
+    assertTrue(toLabel.isEmpty());
+    assertEquals(0.0, metrics.registry().get("imagestream.images.uncertain").counter().count());
   }
 
   private static String header(TestRecord<?, ?> record, String name) {

@@ -20,10 +20,10 @@ class TopicDefinitionsTest {
   private static final String MiB16 = "16777216";
 
   @Test
-  void projectTopicsDirectoryHoldsTheFiveTopics() {
+  void projectTopicsDirectoryHoldsTheSixTopics() {
     SortedMap<String, TopicSpec> specs = TopicDefinitions.load(TOPICS);
 
-    assertEquals(List.of("images", "images-dlq", "labelled-images", "models", "predictions"), List.copyOf(specs.keySet()));
+    assertEquals(List.of("images", "images-dlq", "labelled-images", "models", "predictions", "to-label"), List.copyOf(specs.keySet()));
     assertEquals(new TopicSpec("images", 3, (short) 1,
         Map.of("max.message.bytes", MiB16, "retention.ms", "604800000")), specs.get("images"));
     assertEquals(new TopicSpec("predictions", 3, (short) 1,
@@ -35,6 +35,8 @@ class TopicDefinitionsTest {
         Map.of("max.message.bytes", MiB16, "retention.ms", "-1")), specs.get("labelled-images"));
     assertEquals(new TopicSpec("models", 1, (short) 1, Map.of("cleanup.policy", "compact",
         "max.message.bytes", "67108864", "retention.ms", "-1", "min.compaction.lag.ms", "604800000")), specs.get("models"));
+    assertEquals(new TopicSpec("to-label", 3, (short) 1,
+        Map.of("max.message.bytes", MiB16, "retention.ms", "604800000")), specs.get("to-label"));
   }
 
   @Test

@@ -88,11 +88,11 @@ class TopicInitializerIT {
       TopicInitializer initializer = new TopicInitializer(admin);
 
       TopicInitializer.Report first = initializer.ensure(specs, TIMEOUT);
-      assertEquals(Set.of("images", "predictions", "images-dlq", "labelled-images", "models"), Set.copyOf(first.created()));
+      assertEquals(Set.of("images", "predictions", "images-dlq", "labelled-images", "models", "to-label"), Set.copyOf(first.created()));
 
       TopicInitializer.Report second = initializer.ensure(specs, TIMEOUT);
       assertEquals(List.of(), second.created());
-      assertEquals(5, second.unchanged().size());
+      assertEquals(6, second.unchanged().size());
       assertEquals(List.of(), second.differences());
     }
   }

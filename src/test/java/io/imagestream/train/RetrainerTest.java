@@ -66,6 +66,40 @@ class RetrainerTest {
   }
 
   @Test
+  void shadowScoringMeasuresBothModelsOnTheMostRecentLabelsAndTheGateIgnoresIt() {
+    LabelledStore store = store(200);
+    byte[] dark = TestModels.darkLightData(2, 5).pixels(0);
+    for (int i = 0; i < 10; i++) {
+      store.put("recent-" + i, "light", dark); // recent labels that disagree with both models
+    }
+    Retrainer shadowOfTen = new Retrainer(new Retrainer.Settings("dark-light", 25, 10, 5, 1, 32, 1e-5, true,
+        Augmentation.NONE, 3, 0.0, 10));
+    Retrainer.Judged judged = assertInstanceOf(Retrainer.Judged.class,
+        shadowOfTen.retrain(store, TestModels.darkLight(), 2));
+    assertEquals(10, judged.shadow().images());
+    assertEquals(0.0, judged.shadow().liveAccuracy(), "the live model calls all ten dark");
+    assertTrue(judged.shadow().candidateAccuracy() < 0.5, judged.shadow().describe());
+    assertEquals(judged.shadow().candidateAccuracy(),
+        judged.candidate().metadata().training().metrics().get("shadow_accuracy"));
+    assertEquals(0.0, judged.candidate().metadata().training().metrics().get("live_shadow_accuracy"));
+    // The gate still decides on the held-out split, which the ten recent images barely touch.
+    assertTrue(judged.verdict().publish(), judged.verdict().reason());
+    assertTrue(judged.verdict().candidateAccuracy() >= 0.9, judged.verdict().reason());
+  }
+
+  @Test
+  void recentExamplesAreTheLastLabelledInArrivalOrderAndARelabelCountsAsRecent() {
+    LabelledStore store = new LabelledStore(TestModels.SHAPE, 100);
+    for (int i = 0; i < 5; i++) {
+      store.put("img-" + i, "label-" + i, new byte[TestModels.SHAPE.pixelCount()]);
+    }
+    store.put("img-1", "relabelled", new byte[TestModels.SHAPE.pixelCount()]);
+    assertEquals(List.of("label-3", "label-4", "relabelled"),
+        store.recentExamples(3).stream().map(java.util.Map.Entry::getKey).toList());
+    assertEquals(5, store.recentExamples(500).size());
+  }
+
+  @Test
   void theHeldOutSplitIsStableAndNearTheRequestedShare() {
     int held = 0;
     for (int i = 0; i < 10_000; i++) {
