@@ -180,7 +180,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
       headers.add(ClassifierTopology.MODEL_VERSION_HEADER, version);
       context.forward(new Record<>(image.outputKey(), prediction, image.timestamp(), headers),
           ClassifierTopology.PREDICTIONS_SINK);
-      metrics.classified(image.timestamp(), now);
+      metrics.classified(prediction.label(), image.timestamp(), now);
       if (prediction.probability() < uncertaintyThreshold) {
         toLabel(image, prediction, version);
       }

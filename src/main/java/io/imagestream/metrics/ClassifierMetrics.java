@@ -22,6 +22,7 @@ public final class ClassifierMetrics {
   private final Counter classified;
   private final Counter uncertain;
   private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
+  private final Map<String, Counter> byLabel = new ConcurrentHashMap<>();
   private final DistributionSummary batchSize;
   private final Timer inference;
   private final Timer endToEnd;
@@ -77,8 +78,11 @@ public final class ClassifierMetrics {
     inference.record(inferenceNanos, TimeUnit.NANOSECONDS);
   }
 
-  public void classified(long recordTimestampMs, long nowMs) {
+  public void classified(String label, long recordTimestampMs, long nowMs) {
     classified.increment();
+    // Tagged by class name: bounded by the model's classes (the trainer caps them), never by image.
+    byLabel.computeIfAbsent(label, l -> Counter.builder("imagestream.predictions")
+        .description("Predictions by predicted class").tag("label", l).register(registry)).increment();
     if (recordTimestampMs > 0 && nowMs >= recordTimestampMs) {
       endToEnd.record(nowMs - recordTimestampMs, TimeUnit.MILLISECONDS);
     }

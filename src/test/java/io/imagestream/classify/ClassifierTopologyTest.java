@@ -125,6 +125,9 @@ class ClassifierTopologyTest {
       assertTrue(p.get("timestamps").get("classified").asLong() > 0);
       assertEquals("1", header(record, ClassifierTopology.MODEL_VERSION_HEADER));
     }
+    for (String label : List.of("dark", "light")) {
+      assertEquals(7.0, metrics.registry().get("imagestream.predictions").tag("label", label).counter().count(), label);
+    }
   }
 
   @Test
