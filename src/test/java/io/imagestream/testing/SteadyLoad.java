@@ -27,6 +27,7 @@ public final class SteadyLoad implements AutoCloseable {
   private final AtomicInteger failed = new AtomicInteger();
   private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
+  private final AtomicBoolean aborted = new AtomicBoolean();
   private final Thread thread;
 
   public SteadyLoad(String bootstrapServers, String topic, int perSecond, long seed) {
@@ -36,7 +37,8 @@ public final class SteadyLoad implements AutoCloseable {
     byte[] light = TestImages.solid("png", 16, 16, Color.WHITE);
     byte[] bad = "not an image".getBytes(StandardCharsets.UTF_8);
     thread = new Thread(() -> {
-      try (KafkaProducer<byte[], byte[]> producer = producer(bootstrapServers)) {
+      KafkaProducer<byte[], byte[]> producer = producer(bootstrapServers);
+      try {
         long start = System.nanoTime();
         for (int i = 0; running.get(); i++) {
           String id = "img-" + i;
@@ -51,9 +53,16 @@ public final class SteadyLoad implements AutoCloseable {
           });
           LockSupport.parkNanos(Math.max(0, start + (i + 1) * periodNanos - System.nanoTime()));
         }
-        producer.flush();
+        if (!aborted.get()) {
+          producer.flush();
+        }
+      } catch (org.apache.kafka.common.errors.InterruptException e) {
+        // aborted
+      } finally {
+        producer.close(aborted.get() ? java.time.Duration.ZERO : java.time.Duration.ofSeconds(30));
       }
     }, "steady-load");
+    thread.setDaemon(true);
     thread.start();
   }
 
@@ -88,7 +97,11 @@ public final class SteadyLoad implements AutoCloseable {
     thread.join(320_000);
   }
 
-  public List<String> ackedSorted() {
-    return acked.stream().sorted().toList();
+  /** For finally blocks: stops at once without waiting for unacknowledged sends (the broker may be down). */
+  public void abort() throws InterruptedException {
+    aborted.set(true);
+    running.set(false);
+    thread.interrupt();
+    thread.join(10_000);
   }
 }
