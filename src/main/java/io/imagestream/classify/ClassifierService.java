@@ -4,6 +4,9 @@ import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.metrics.ClassifierMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -13,6 +16,9 @@ import org.slf4j.LoggerFactory;
 /** The classifier as a running service: the topology inside a KafkaStreams instance, with its lifecycle. */
 public final class ClassifierService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClassifierService.class);
+
+  /** The consumer session timeout (ClassifierStreamsConfig): a member silent for longer is out of its group anyway. */
+  private static final double HEARTBEAT_STALE_SECONDS = 10;
 
   private final KafkaStreams streams;
   private final ServingModel model;
@@ -51,6 +57,32 @@ public final class ClassifierService implements AutoCloseable {
 
   public boolean isRunning() {
     return streams.state() == KafkaStreams.State.RUNNING;
+  }
+
+  /**
+   * What /health calls "processing": the streams state is RUNNING and every stream thread's consumer sent its group
+   * coordinator a heartbeat within the session timeout. Why the second half: when the broker goes away, Kafka Streams
+   * stays RUNNING (it retries for task.timeout.ms), so the state alone would report a classifier that can neither read
+   * nor commit as healthy. A consumer sends no heartbeat while its coordinator is unknown or unreachable, so the age of
+   * the last one (Kafka's own "last-heartbeat-seconds-ago" metric, -1 before the first) is a cheap connectivity check.
+   */
+  public boolean isProcessing() {
+    if (streams.state() != KafkaStreams.State.RUNNING) {
+      return false;
+    }
+    boolean anyThread = false;
+    for (Map.Entry<MetricName, ? extends Metric> metric : streams.metrics().entrySet()) {
+      MetricName name = metric.getKey();
+      if (name.group().equals("consumer-coordinator-metrics") && name.name().equals("last-heartbeat-seconds-ago")) {
+        anyThread = true;
+        Object value = metric.getValue().metricValue();
+        double secondsAgo = value instanceof Number n ? n.doubleValue() : -1;
+        if (secondsAgo < 0 || secondsAgo > HEARTBEAT_STALE_SECONDS) {
+          return false;
+        }
+      }
+    }
+    return anyThread;
   }
 
   @Override

@@ -53,8 +53,9 @@ final class RunningClassifier implements AutoCloseable {
     return new RunningClassifier(service, follower, initial, source);
   }
 
+  /** For /health and /ready: running and connected to its group coordinator (see ClassifierService#isProcessing). */
   boolean isRunning() {
-    return service.isRunning();
+    return service.isProcessing();
   }
 
   @Override

@@ -97,6 +97,26 @@ public final class KafkaTestCluster {
    * tests that stop and restart a broker. The caller closes it.
    */
   public static EmbeddedKafkaBroker startDedicated(Path dataDir) {
-    return EmbeddedKafkaBroker.start(0, dataDir, Map.of());
+    return startDedicated(dataDir, 0);
+  }
+
+  /**
+   * A dedicated broker on a given port (0 picks one): restarting a closed broker with its {@code port()} and
+   * {@code dataDir()} gives clients the same address and the same topics, so they reconnect as after an outage.
+   */
+  public static EmbeddedKafkaBroker startDedicated(Path dataDir, int port) {
+    return EmbeddedKafkaBroker.start(port, dataDir, Map.of());
+  }
+
+  /** A new Admin client on the given broker; the caller closes it. */
+  public static Admin admin(String bootstrapServers) {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+  }
+
+  /** Creates the topics on the given broker and waits until they accept writes. */
+  public static void createTopics(String bootstrapServers, TopicSpec... specs) {
+    try (Admin admin = admin(bootstrapServers)) {
+      new TopicInitializer(admin).ensure(List.of(specs), Duration.ofSeconds(30));
+    }
   }
 }

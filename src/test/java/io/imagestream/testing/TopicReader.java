@@ -18,9 +18,9 @@ public final class TopicReader {
   private TopicReader() {}
 
   /** A read_committed consumer assigned every partition of the topics, positioned at their beginning. */
-  private static KafkaConsumer<byte[], byte[]> atBeginning(List<String> topics) {
+  private static KafkaConsumer<byte[], byte[]> atBeginning(String bootstrapServers, List<String> topics) {
     Map<String, Object> props = new HashMap<>();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestCluster.bootstrapServers());
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024 * 1024);
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
@@ -40,8 +40,14 @@ public final class TopicReader {
    */
   public static List<ConsumerRecord<byte[], byte[]>> readUntil(List<String> topics, Duration timeout,
                                                                Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+    return readUntil(KafkaTestCluster.bootstrapServers(), topics, timeout, done);
+  }
+
+  /** {@link #readUntil(List, Duration, Predicate)} on another broker than the shared one. */
+  public static List<ConsumerRecord<byte[], byte[]>> readUntil(String bootstrapServers, List<String> topics,
+      Duration timeout, Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = atBeginning(topics)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = atBeginning(bootstrapServers, topics)) {
       List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
       long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline && !done.test(records)) {
@@ -56,8 +62,14 @@ public final class TopicReader {
    * any extra record (a duplicate) already written is read too.
    */
   public static List<ConsumerRecord<byte[], byte[]>> readAtLeast(List<String> topics, int count, Duration timeout) {
+    return readAtLeast(KafkaTestCluster.bootstrapServers(), topics, count, timeout);
+  }
+
+  /** {@link #readAtLeast(List, int, Duration)} on another broker than the shared one. */
+  public static List<ConsumerRecord<byte[], byte[]>> readAtLeast(String bootstrapServers, List<String> topics,
+                                                                 int count, Duration timeout) {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = atBeginning(topics)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = atBeginning(bootstrapServers, topics)) {
       List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
       long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline && records.size() < count) {
@@ -70,5 +82,15 @@ public final class TopicReader {
       }
     }
     return records;
+  }
+
+  /**
+   * The sum over the topics' partitions of their last stable offsets (what read_committed readers can reach): it only
+   * grows, and it grows when committed output is added, so it tells cheaply whether a stream is moving.
+   */
+  public static long committedEnd(String bootstrapServers, List<String> topics) {
+    try (KafkaConsumer<byte[], byte[]> consumer = atBeginning(bootstrapServers, topics)) {
+      return consumer.endOffsets(consumer.assignment()).values().stream().mapToLong(Long::longValue).sum();
+    }
   }
 }
