@@ -128,7 +128,7 @@ public final class BenchmarkReport {
     StringBuilder md = new StringBuilder();
     md.append("# Benchmarks\n\n");
     md.append("Produced by `java -jar target/imagestream.jar bench").append(quick ? " --quick" : "")
-        .append("` (after `mvn -q -DskipTests package`), ").append(Instant.now()).append(".\n\n");
+        .append(" --rounds ").append(rounds).append("` (after `mvn -q -DskipTests package`), ").append(Instant.now()).append(".\n\n");
     md.append("## Machine\n\n").append(machine()).append("\n");
     md.append("## Results (images/s, median of ").append(rounds).append(rounds == 1 ? " round" : " rounds")
         .append(")\n\n| what | how | images/s |\n|---|---|---|\n");
