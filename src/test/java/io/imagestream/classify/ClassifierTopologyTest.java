@@ -2,11 +2,12 @@ package io.imagestream.classify;
 
 import io.imagestream.kafka.DeadLetters;
 
+import static io.imagestream.testing.TestRecords.header;
+import static io.imagestream.testing.TestRecords.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.image.TestImages;
 import io.imagestream.metrics.ClassifierMetrics;
@@ -20,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -34,7 +34,6 @@ import org.junit.jupiter.api.Test;
 
 /** The topology without a broker: batching, order, prediction shape and dead letters. */
 class ClassifierTopologyTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private TopologyTestDriver driver;
   private TestInputTopic<String, byte[]> images;
@@ -233,16 +232,4 @@ class ClassifierTopologyTest {
     assertEquals(0.0, metrics.registry().get("imagestream.images.uncertain").counter().count());
   }
 
-  private static String header(TestRecord<?, ?> record, String name) {
-    Header header = record.headers().lastHeader(name);
-    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-  }
-
-  private static JsonNode json(byte[] value) {
-    try {
-      return JSON.readTree(value);
-    } catch (java.io.IOException e) {
-      throw new AssertionError("not JSON: " + new String(value, StandardCharsets.UTF_8), e);
-    }
-  }
 }

@@ -1,12 +1,13 @@
 package io.imagestream.classify;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.imagestream.testing.TestRecords.header;
+import static io.imagestream.testing.TestRecords.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.image.TestImages;
 import io.imagestream.kafka.DeadLetters;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.StreamSupport;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -34,7 +34,6 @@ import org.junit.jupiter.api.Test;
 
 /** Records whose metadata is hostile (keys, values, headers) through the classifier topology, without a broker. */
 class HostileRecordsTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_BYTES = 4096;
 
   private TopologyTestDriver driver;
@@ -141,16 +140,4 @@ class HostileRecordsTest {
     return values;
   }
 
-  private static String header(TestRecord<?, ?> record, String name) {
-    Header header = record.headers().lastHeader(name);
-    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-  }
-
-  private static JsonNode json(byte[] value) {
-    try {
-      return JSON.readTree(value);
-    } catch (java.io.IOException e) {
-      throw new AssertionError("not JSON: " + new String(value, StandardCharsets.UTF_8), e);
-    }
-  }
 }
