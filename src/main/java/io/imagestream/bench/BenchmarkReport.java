@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import io.imagestream.model.Architectures;
+import io.imagestream.model.ModelMetadata;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -58,6 +60,7 @@ public final class BenchmarkReport {
       rows.add(row("decode + resize only (1 thread), " + kind.label, "to " + target, v));
       log.accept(rows.get(rows.size() - 1));
     }
+    Measured measured;
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, null, Map.of())) {
       for (BenchImages.Kind kind : BenchImages.Kind.values()) {
         LoadedModel model = kind.grey ? greyModel : rgbModel;
@@ -69,17 +72,116 @@ public final class BenchmarkReport {
           log.accept(rows.get(rows.size() - 1));
         }
       }
+      measured = measureUnderLoad(broker, quick, rgbModel, greyModel, images, results, log);
     }
-    String report = markdown(rows, results, rounds, quick);
+    // PEER: the Python baseline (bench/PythonPeer) goes here: put its figures in `results` under keys starting with
+    // "peer:" (e.g. "peer:pipeline:JPEG_64" in images/s); markdown() then lists them and the peer ratio row.
+    String report = markdown(rows, results, measured, rounds, quick);
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, report);
     Path chart = out.resolveSibling(out.getFileName().toString().replaceFirst("\\.md$", "") + ".png");
-    chart(results, chart);
+    chart(results, measured, chart);
     log.accept("wrote " + out + " and " + chart);
   }
 
-  /** Throughput by batch size (model only) beside the pipeline's, micro-batched and record by record. */
-  static void chart(Map<String, Double> r, Path file) throws IOException {
+  /**
+   * What the run measured beyond images/s: latency at half load by input, the hot swap under load, one and two
+   * classifier instances as child JVMs (with the first one's memory). Any of them may be null (not measured).
+   */
+  record Measured(Map<BenchImages.Kind, HalfLoad.Result> halfLoad, HalfLoad.Result swap, ScaleOut.Run one,
+                  ScaleOut.Run two) {
+    static final Measured NONE = new Measured(Map.of(), null, null, null);
+  }
+
+  static final double P99_TARGET_MS = 100;
+  static final double SWAP_TARGET_RATIO = 2;
+  static final double RSS_TARGET_GIB = 1.5;
+  static final double[] CLUSTER_TARGETS = {10_000, 100_000};
+
+  /** Latency at half load, the hot swap, then scale-out and memory (child JVMs); prints progress as it goes. */
+  private static Measured measureUnderLoad(EmbeddedKafkaBroker broker, boolean quick, LoadedModel rgbModel,
+                                           LoadedModel greyModel, Map<BenchImages.Kind, byte[][]> images,
+                                           Map<String, Double> results, Consumer<String> log) throws Exception {
+    HalfLoad halfLoad = new HalfLoad(log);
+    HalfLoad.Settings latencySettings = quick
+        ? new HalfLoad.Settings(Duration.ofSeconds(5), Duration.ofSeconds(15), null)
+        : new HalfLoad.Settings(Duration.ofSeconds(10), Duration.ofSeconds(40), null);
+    Map<BenchImages.Kind, HalfLoad.Result> latency = new LinkedHashMap<>();
+    for (BenchImages.Kind kind : quick ? List.of(BenchImages.Kind.JPEG_64) : List.of(BenchImages.Kind.values())) {
+      double rate = results.get("pipeline:" + kind + ":32") / 2;
+      log.accept(String.format("latency at half load, %s: %.0f images/s for %d s warm-up + %d s measured", kind.label,
+          rate, latencySettings.warmUp().toSeconds(), latencySettings.window().toSeconds()));
+      HalfLoad.Result r = halfLoad.run(broker.bootstrapServers(), kind.label, kind.grey ? greyModel : rgbModel, null,
+          null, images.get(kind), rate, latencySettings);
+      latency.put(kind, r);
+      log.accept(String.format("| latency at half load, %s | p50 / p95 / p99 | %.0f / %.0f / %.0f ms (%,d images, "
+          + "%d lost, %d duplicated) |", kind.label, r.latencyMs().p50(), r.latencyMs().p95(), r.latencyMs().p99(),
+          r.latencyMs().count(), r.lost(), r.duplicated()));
+    }
+
+    BenchImages.Kind swapKind = BenchImages.Kind.JPEG_64;
+    LoadedModel next = nextVersion(rgbModel);
+    byte[] nextArtifact = ModelArtifact.toBytes(next.network(), next.metadata());
+    HalfLoad.Settings swapSettings = quick
+        ? new HalfLoad.Settings(Duration.ofSeconds(5), Duration.ofSeconds(20), Duration.ofSeconds(6))
+        : new HalfLoad.Settings(Duration.ofSeconds(10), Duration.ofSeconds(40), Duration.ofSeconds(15));
+    double swapRate = results.get("pipeline:" + swapKind + ":32") / 2;
+    log.accept(String.format("hot swap under load, %s: %.0f images/s, v%d published %d s into the %d s window",
+        swapKind.label, swapRate, next.metadata().version(), swapSettings.swapAt().toSeconds(),
+        swapSettings.window().toSeconds()));
+    HalfLoad.Result swap = halfLoad.run(broker.bootstrapServers(), swapKind.label + " with a swap", rgbModel, next,
+        nextArtifact, images.get(swapKind), swapRate, swapSettings);
+    HalfLoad.Swap s = swap.swap();
+    log.accept(String.format("| hot swap, %s | worst batch in window / median batch | %.1f / %.1f ms = %.2f "
+        + "(swap %s; v%d: %,d predictions, v%d: %,d; %d lost, %d duplicated) |", swapKind.label, s.worstBatchMs(),
+        s.medianBatchMs(), s.worstOverMedian(), s.happened() ? "happened" : "DID NOT HAPPEN", s.oldVersion(),
+        s.oldPredictions(), s.newVersion(), s.newPredictions(), swap.lost(), swap.duplicated()));
+
+    Path work = ScaleOut.tempDir();
+    ScaleOut.Run one;
+    ScaleOut.Run two;
+    try {
+      Path modelFile = work.resolve("bench-64x64.zip");
+      Files.write(modelFile, ModelArtifact.toBytes(rgbModel.network(), rgbModel.metadata()));
+      ScaleOut scaleOut = new ScaleOut(log, work);
+      int backlog = quick ? 3000 : 10_000;
+      log.accept(String.format("scale-out, %s: a backlog of %,d images on a %d-partition topic, then 1 and 2 "
+          + "classifier instances (child JVMs; logs in %s)", swapKind.label, backlog, ScaleOut.PARTITIONS, work));
+      String topic = scaleOut.backlog(broker.bootstrapServers(), images.get(swapKind), backlog);
+      one = scaleOut.run(broker.bootstrapServers(), topic, backlog, modelFile, 1);
+      log.accept(String.format("| pipeline, 1 classifier instance (child JVM), %s | 6 partitions | %,.0f images/s, "
+          + "peak RSS %s, ND4J off-heap peak %s |", swapKind.label, one.imagesPerSecond(),
+          mib(one.memory().get(0).peakRssBytes()), mib(one.memory().get(0).peakOffHeapAllocatedBytes())));
+      two = scaleOut.run(broker.bootstrapServers(), topic, backlog, modelFile, 2);
+      log.accept(String.format("| pipeline, 2 classifier instances (child JVMs), %s | 6 partitions | %,.0f images/s |",
+          swapKind.label, two.imagesPerSecond()));
+    } finally {
+      deleteQuietly(work);
+    }
+    return new Measured(latency, swap, one, two);
+  }
+
+  /** The same architecture and input as {@code model}, other weights, the next version: what a retrain publishes. */
+  static LoadedModel nextVersion(LoadedModel model) {
+    ModelMetadata m = model.metadata();
+    return LoadedModel.of(Architectures.build(m.architecture(), model.inputShape(), m.classNames().size(), 2, 1e-3),
+        m.withVersion(m.version() + 1, m.version()));
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temp dir: not worth failing the report for
+    }
+  }
+
+  static String mib(long bytes) {
+    return bytes < 0 ? "–" : String.format("%,d MiB", bytes >> 20);
+  }
+
+  /** Throughput (model only by batch size, the pipeline) and, below it, latency percentiles at half load. */
+  static void chart(Map<String, Double> r, Measured measured, Path file) throws IOException {
     CategoryChart chart = new CategoryChartBuilder().width(1000).height(500)
         .title("images/s on this machine").xAxisTitle("").yAxisTitle("images/s").build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
@@ -101,9 +203,45 @@ public final class BenchmarkReport {
     kinds.add("pipeline, batch 1");
     a.add(r.get("pipeline:JPEG_64:1"));
     b.add(r.get("pipeline:PNG_GREY_28:1"));
+    if (measured.one() != null && measured.two() != null) {
+      kinds.add("1 instance (child JVM)");
+      a.add(measured.one().imagesPerSecond());
+      b.add(0.0);
+      kinds.add("2 instances (child JVMs)");
+      a.add(measured.two().imagesPerSecond());
+      b.add(0.0);
+    }
     chart.addSeries("64x64x3 CNN / 64x64 JPEG", kinds, a);
     chart.addSeries("28x28x1 default model / 28x28 PNG", kinds, b);
-    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    List<CategoryChart> charts = new ArrayList<>(List.of(chart));
+    List<String> cases = new ArrayList<>();
+    List<Double> p50 = new ArrayList<>();
+    List<Double> p95 = new ArrayList<>();
+    List<Double> p99 = new ArrayList<>();
+    measured.halfLoad().forEach((kind, result) -> {
+      cases.add(kind.label + " at " + Math.round(result.targetRate()) + "/s");
+      p50.add(result.latencyMs().p50());
+      p95.add(result.latencyMs().p95());
+      p99.add(result.latencyMs().p99());
+    });
+    if (measured.swap() != null && !measured.swap().swap().latencyInWindow().isEmpty()) {
+      Percentiles w = measured.swap().swap().latencyInWindow();
+      cases.add("around the hot swap");
+      p50.add(w.p50());
+      p95.add(w.p95());
+      p99.add(w.p99());
+    }
+    if (!cases.isEmpty()) {
+      CategoryChart latency = new CategoryChartBuilder().width(1000).height(400)
+          .title("end-to-end latency at half load (target p99 <= " + Math.round(P99_TARGET_MS) + " ms)")
+          .xAxisTitle("").yAxisTitle("ms").build();
+      latency.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+      latency.addSeries("p50", cases, p50);
+      latency.addSeries("p95", cases, p95);
+      latency.addSeries("p99", cases, p99);
+      charts.add(latency);
+    }
+    BitmapEncoder.saveBitmap(charts, charts.size(), 1, file.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 
   private static LoadedModel defaultModel() throws Exception {
@@ -123,7 +261,7 @@ public final class BenchmarkReport {
     return String.format("| %s | %s | %,.0f |", what, how, imagesPerSecond);
   }
 
-  static String markdown(List<String> rows, Map<String, Double> r, int rounds, boolean quick)
+  static String markdown(List<String> rows, Map<String, Double> r, Measured m, int rounds, boolean quick)
       throws IOException {
     StringBuilder md = new StringBuilder();
     md.append("# Benchmarks\n\n");
@@ -133,26 +271,208 @@ public final class BenchmarkReport {
     md.append("## Results (images/s, median of ").append(rounds).append(rounds == 1 ? " round" : " rounds")
         .append(")\n\n| what | how | images/s |\n|---|---|---|\n");
     rows.forEach(row -> md.append(row).append('\n'));
+    if (m.one() != null) {
+      md.append(row("pipeline, 1 classifier instance (child JVM, `classify`), 64x64 RGB JPEG",
+          ScaleOut.PARTITIONS + " partitions, micro-batch 32", m.one().imagesPerSecond())).append('\n');
+    }
+    if (m.two() != null) {
+      md.append(row("pipeline, 2 classifier instances (child JVMs, same application id), 64x64 RGB JPEG",
+          ScaleOut.PARTITIONS + " partitions, micro-batch 32", m.two().imagesPerSecond())).append('\n');
+    }
+    r.forEach((key, value) -> {
+      if (key.startsWith("peer:")) {
+        md.append(row("Python peer", key.substring("peer:".length()), value)).append('\n');
+      }
+    });
     md.append("\nPipeline: a backlog of images is produced to a 3-partition topic of the embedded broker, then the ")
         .append("classifier (Kafka Streams, exactly_once_v2, 1 stream thread) starts; images/s from its first to its ")
-        .append("last committed output. Inputs are synthetic (gradients, shapes, noise), made in the run.\n\n");
-    md.append("## Ratios (same run)\n\n| ratio | target | measured |\n|---|---|---|\n");
-    ratio(md, "pipeline / model only, 64x64 JPEG, batch 32", "≥ 0.6",
-        r.get("pipeline:JPEG_64:32") / r.get("model64:32"));
-    ratio(md, "pipeline / per-record pipeline, 64x64 JPEG", "≥ 5",
-        r.get("pipeline:JPEG_64:32") / r.get("pipeline:JPEG_64:1"));
-    ratio(md, "pipeline / per-record pipeline, 28x28 PNG", "≥ 5",
-        r.get("pipeline:PNG_GREY_28:32") / r.get("pipeline:PNG_GREY_28:1"));
-    ratio(md, "photo-sized JPEG pipeline / its decode-only rate", "≥ 0.8",
-        r.get("pipeline:JPEG_PHOTO:32") / r.get("decode:JPEG_PHOTO"));
-    md.append("\n![throughput chart](benchmarks.png)\n");
-    md.append("\nNot measured yet (see the performance issue): the Python peer, latency percentiles at half load, ")
-        .append("the swap's worst batch, RSS, scaling over instances.\n");
+        .append("last committed output. Inputs are synthetic (gradients, shapes, noise), made in the run. The ")
+        .append("benchmark's 64x64 model is untrained, so every prediction is below ")
+        .append("imagestream.active.uncertainty.threshold (0.6) and each image is also written to the to-label ")
+        .append("topic (the product's default; a trained model sends far fewer there).\n\n");
+    latencySection(md, m);
+    swapSection(md, m.swap());
+    memorySection(md, m.one());
+    scaleSection(md, m.one(), m.two());
+    md.append("## Ratios and targets (same run)\n\n| ratio | target | measured | verdict |\n|---|---|---|---|\n");
+    for (Target t : targets(r, m)) {
+      md.append(t.markdownRow()).append('\n');
+    }
+    if (r.containsKey("peer:pipeline:JPEG_64")) {
+      md.append(String.format("| pipeline / Python peer, 64x64 JPEG | (see the issue) | %.2f | |%n",
+          r.get("pipeline:JPEG_64:32") / r.get("peer:pipeline:JPEG_64")));
+    } else {
+      md.append("| pipeline / Python peer, 64x64 JPEG | (see the issue) | – | not measured in this run "
+          + "(bench/PythonPeer not wired in yet) |\n");
+    }
+    md.append("\n![throughput and latency chart](benchmarks.png)\n");
     return md.toString();
   }
 
-  private static void ratio(StringBuilder md, String name, String target, double value) {
-    md.append(String.format("| %s | %s | %.2f |%n", name, target, value));
+  /** Every target of the issue this run measured, as "target, measured, met or missed by how much". */
+  static List<Target> targets(Map<String, Double> r, Measured m) {
+    List<Target> targets = new ArrayList<>();
+    targets.add(Target.atLeast("pipeline / model only, 64x64 JPEG, batch 32", 0.6,
+        r.get("pipeline:JPEG_64:32") / r.get("model64:32"), ""));
+    targets.add(Target.atLeast("pipeline / per-record pipeline, 64x64 JPEG", 5,
+        r.get("pipeline:JPEG_64:32") / r.get("pipeline:JPEG_64:1"), ""));
+    targets.add(Target.atLeast("pipeline / per-record pipeline, 28x28 PNG", 5,
+        r.get("pipeline:PNG_GREY_28:32") / r.get("pipeline:PNG_GREY_28:1"), ""));
+    targets.add(Target.atLeast("photo-sized JPEG pipeline / its decode-only rate", 0.8,
+        r.get("pipeline:JPEG_PHOTO:32") / r.get("decode:JPEG_PHOTO"), ""));
+    m.halfLoad().forEach((kind, result) -> targets.add(Target.atMost("end-to-end p99 at half load, " + kind.label,
+        P99_TARGET_MS, result.latencyMs().p99(), "ms")));
+    if (m.swap() != null) {
+      HalfLoad.Swap s = m.swap().swap();
+      targets.add(Target.atMost("hot swap: worst batch around the swap / median batch, 64x64 JPEG at half load",
+          SWAP_TARGET_RATIO, s.happened() ? s.worstOverMedian() : Double.NaN, ""));
+    }
+    if (m.one() != null) {
+      long rss = m.one().memory().get(0).peakRssBytes();
+      targets.add(Target.atMost("classifier peak RSS (VmHWM), 64x64 JPEG pipeline", RSS_TARGET_GIB,
+          rss < 0 ? Double.NaN : rss / (double) (1L << 30), "GiB"));
+    }
+    return targets;
+  }
+
+  private static void latencySection(StringBuilder md, Measured m) {
+    if (m.halfLoad().isEmpty()) {
+      return;
+    }
+    HalfLoad.Result any = m.halfLoad().values().iterator().next();
+    md.append("## Latency at half load\n\n")
+        .append("A paced producer sends images at half the saturated micro-batch pipeline rate above (CreateTime = ")
+        .append("the moment of sending, linger.ms 0) for a warm-up, then for the measured window; a read_committed ")
+        .append("consumer notes when each prediction (or dead letter) arrives. Latency = arrival - the input ")
+        .append("record's timestamp (the prediction carries it), for the images sent in the window; exact ")
+        .append("percentiles of all of them (one run per input). The classifier runs with the product's defaults: ")
+        .append(settingsText(any.classifierSettings())).append(". A read_committed consumer only sees an output ")
+        .append("once its transaction commits, so the commit interval bounds what the batching saves.\n\n")
+        .append("| input | rate (target / achieved) | images in window | p50 | p95 | p99 | max | median batch "
+            + "(images, ms) | lost / duplicated |\n|---|---|---|---|---|---|---|---|---|\n");
+    m.halfLoad().forEach((kind, r) -> md.append(String.format("| %s | %.0f / %.0f images/s | %,d | %.0f ms | %.0f ms "
+            + "| %.0f ms | %.0f ms | %.0f, %.1f ms | %d / %d |%n", kind.label, r.targetRate(), r.achievedRate(),
+        r.latencyMs().count(), r.latencyMs().p50(), r.latencyMs().p95(), r.latencyMs().p99(), r.latencyMs().max(),
+        r.batchSize().p50(), r.batchMs().p50(), r.lost(), r.duplicated())));
+    md.append('\n');
+  }
+
+  static String settingsText(Map<String, String> settings) {
+    List<String> parts = new ArrayList<>();
+    settings.forEach((k, v) -> parts.add("`" + k + "=" + v + "`"));
+    return String.join(", ", parts);
+  }
+
+  private static void swapSection(StringBuilder md, HalfLoad.Result result) {
+    if (result == null) {
+      return;
+    }
+    HalfLoad.Swap s = result.swap();
+    md.append("## Hot swap under load\n\n")
+        .append(String.format("64x64 JPEGs at %.0f images/s (half load, as above); the classifier is wired as ",
+            result.targetRate()))
+        .append("`classify` wires it (a ModelFollower on the models topic). In the middle of the window the bench ")
+        .append(String.format("publishes v%d (same architecture and input, other weights) with the models-topic ",
+            s.newVersion()))
+        .append("publisher; the follower loads, verifies and warms it up off the processing path, then swaps it in ")
+        .append("between two batches. Batch latency = the network's time for one micro-batch, as the processor ")
+        .append("reports it (`ClassifierMetrics#batch`), recorded batch by batch. The window around the swap runs from ")
+        .append(HalfLoad.SWAP_WINDOW_BEFORE_MS / 1000).append(" s before the publish to ")
+        .append(HalfLoad.SWAP_WINDOW_AFTER_MS / 1000).append(" s after the swap, so it includes the loading and ")
+        .append("warm-up that compete for the same cores.\n\n| what | measured |\n|---|---|\n")
+        .append(String.format("| swap happened | %s (v%d predictions: %,d, v%d predictions: %,d; v%d after v%d on a "
+                + "partition: %d) |%n", s.happened() ? "yes" : "NO", s.oldVersion(), s.oldPredictions(),
+            s.newVersion(), s.newPredictions(), s.oldVersion(), s.newVersion(), s.oldAfterNew()))
+        .append(String.format("| from publish to swap | %.1f s (of which load + verify + warm-up %.1f s) |%n",
+            s.swappedAtMs() > 0 ? (s.swappedAtMs() - s.publishedAtMs()) / 1000.0 : Double.NaN, s.loadSeconds()))
+        .append(String.format("| batches in the swap window | %d |%n", s.batchesInWindow()))
+        .append(String.format("| worst batch in the swap window | %.1f ms (%d images) |%n", s.worstBatchMs(),
+            s.worstBatchSize()))
+        .append(String.format("| median batch of the run (window) | %.1f ms (median %.0f images) |%n", s.medianBatchMs(),
+            result.batchSize().p50()))
+        .append(String.format("| worst / median | %.2f |%n", s.worstOverMedian()))
+        .append(String.format("| end-to-end p50 / p99 in the swap window | %.0f / %.0f ms (%,d images) |%n",
+            s.latencyInWindow().p50(), s.latencyInWindow().p99(), s.latencyInWindow().count()))
+        .append(String.format("| end-to-end p99, whole window | %.0f ms |%n", result.latencyMs().p99()))
+        .append(String.format("| images sent / lost / duplicated | %,d / %d / %d |%n%n", result.produced(),
+            result.lost(), result.duplicated()));
+  }
+
+  private static void memorySection(StringBuilder md, ScaleOut.Run one) {
+    if (one == null) {
+      return;
+    }
+    ChildClassifier.Memory mem = one.memory().get(0);
+    md.append("## Memory of one classifier\n\n")
+        .append("The real `classify` command in a child JVM (`java -cp <the jar> io.imagestream.cli.Main classify ")
+        .append("--config F --model M --metrics-port 0`, no JVM flags: the JVM's default heap limit), serving the ")
+        .append(String.format("64x64 CNN through the one-instance run below (%,d images). Peak RSS is the kernel's ",
+            one.expected()))
+        .append("high-water mark (VmHWM in /proc/PID/status); ND4J off-heap from the child's /metrics ")
+        .append("(`").append(ChildClassifier.OFFHEAP_ALLOCATED).append("`, `").append(ChildClassifier.OFFHEAP_PHYSICAL)
+        .append("`), sampled every second.\n\n| what | peak |\n|---|---|\n")
+        .append("| RSS (VmHWM) | ").append(mib(mem.peakRssBytes())).append(" |\n")
+        .append("| RSS at the end of the run | ").append(mib(mem.lastRssBytes())).append(" |\n")
+        .append("| ND4J off-heap allocated (JavaCPP totalBytes) | ").append(mib(mem.peakOffHeapAllocatedBytes()))
+        .append(" |\n")
+        .append("| process physical memory as JavaCPP sees it | ").append(mib(mem.peakOffHeapPhysicalBytes()))
+        .append(" |\n")
+        .append("| JVM heap used | ").append(mib(mem.peakHeapUsedBytes())).append(" |\n\n");
+  }
+
+  private static void scaleSection(StringBuilder md, ScaleOut.Run one, ScaleOut.Run two) {
+    if (one == null || two == null) {
+      return;
+    }
+    int cores = Runtime.getRuntime().availableProcessors();
+    md.append("## Scale-out\n\n")
+        .append(String.format("The same backlog (%,d 64x64 JPEGs in a %d-partition topic) classified by one, then by ",
+            one.expected(), ScaleOut.PARTITIONS))
+        .append("two `classify` child JVMs with the same application id (Kafka Streams shares the partitions between ")
+        .append("them); images/s between the outputs at 10 % and 90 % of the backlog, which leaves out JVM start and ")
+        .append("the first rebalance. CPU = cores kept busy on average over the same stretch (/proc CPU times). ")
+        .append(String.format("**This machine has %d cores: the two instances share them** (with the broker), so ", cores))
+        .append("two instances here show that the work splits over the group without loss or duplicates, not a ")
+        .append("doubling of capacity.\n\n")
+        .append("| instances | images/s | images/s per core (classifier CPU) | classifier CPU | broker + consumer "
+            + "JVM CPU | lost / duplicated | peak RSS per instance |\n|---|---|---|---|---|---|---|\n");
+    for (ScaleOut.Run run : List.of(one, two)) {
+      md.append(String.format("| %d | %,.0f | %,.0f | %.2f cores | %.2f cores | %d / %d | %s |%n", run.instances(),
+          run.imagesPerSecond(), run.imagesPerSecond() / run.classifierCores(), run.classifierCores(),
+          run.brokerJvmCores(), run.lost(), run.duplicated(),
+          String.join(", ", run.memory().stream().map(x -> mib(x.peakRssBytes())).toList())));
+    }
+    md.append(String.format("%nTwo instances / one: %.2f on the same %d cores.%n%n",
+        two.imagesPerSecond() / one.imagesPerSecond(), cores));
+    md.append("## Scale beyond one machine\n\n");
+    ClusterSizing sizing;
+    try {
+      sizing = new ClusterSizing(one.imagesPerSecond(), one.classifierCores(),
+          Double.isNaN(one.brokerJvmCores()) ? 0 : one.brokerJvmCores(), 1);
+    } catch (IllegalArgumentException e) {
+      md.append("Not computed: ").append(e.getMessage()).append("\n\n");
+      return;
+    }
+    md.append(String.format("From the one-instance run: %,.0f images/s with the classifier keeping %.2f cores busy ",
+            one.imagesPerSecond(), one.classifierCores()))
+        .append(String.format("and the broker (+ the bench's consumer, same JVM) %.2f: **%,.0f images/s per ",
+            one.brokerJvmCores(), sizing.perClassifierCore()))
+        .append(String.format("classifier core, %,.0f images/s per core of the whole pipeline**; the broker's share ",
+            sizing.perPipelineCore()))
+        .append(String.format("of the pipeline's CPU was %.0f %%.%n%n", 100 * sizing.brokerShare()))
+        .append("Assumptions: throughput grows linearly with instances, each on its own cores; an instance does at ")
+        .append("least as well as the one measured beside the broker; one stream thread per instance (as measured), ")
+        .append("so at least one input partition per instance; the broker's CPU per image stays as measured ")
+        .append("(replication factor 1 and these ~2-3 KB images; with replication factor 3 count about three times ")
+        .append("the broker cores). Plain arithmetic, not a measurement of a cluster.\n\n")
+        .append("| target | classifier instances | classifier cores | broker cores | total cores | input partitions "
+            + "(≥ instances x stream threads) |\n|---|---|---|---|---|---|\n");
+    for (double target : CLUSTER_TARGETS) {
+      ClusterSizing.Plan p = sizing.plan(target);
+      md.append(String.format("| %,.0f images/s | %,d | %,d | %,d | %,d | ≥ %,d |%n", target, p.instances(),
+          p.classifierCores(), p.brokerCores(), p.totalCores(), p.partitions()));
+    }
+    md.append('\n');
   }
 
   private static String machine() throws IOException {

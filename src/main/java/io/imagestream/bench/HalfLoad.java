@@ -1,0 +1,362 @@
+package io.imagestream.bench;
+
+import io.imagestream.classify.ClassifierService;
+import io.imagestream.classify.ClassifierStreamsConfig;
+import io.imagestream.classify.ClassifierTopology;
+import io.imagestream.classify.ModelFollower;
+import io.imagestream.classify.ServingModel;
+import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.kafka.ModelsTopic;
+import io.imagestream.metrics.ClassifierMetrics;
+import io.imagestream.model.LoadedModel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The classifier at a steady rate below saturation: a paced producer sends images at {@code rate} per second with
+ * CreateTime timestamps (the moment of sending) for a warm-up and then a measurement window, while a read_committed
+ * consumer notes, for every output, when it received it. End-to-end latency = receive time - the input record's
+ * timestamp (predictions carry their input's timestamp), so it includes the producer, the broker, decoding, the
+ * micro-batch wait, the network, and the wait for the exactly-once commit that makes the output visible.
+ *
+ * <p>The classifier runs with the product's defaults (batch size, batch max wait, Kafka Streams' commit interval),
+ * wired as the classify command wires it: {@link ClassifierService} plus a {@link ModelFollower} on a models topic.
+ * With {@code swap}, a new model version (same architecture and input, other weights) is published to that topic in
+ * the middle of the window, and the batches around the swap are compared with the run's median batch.
+ */
+final class HalfLoad {
+  /** How long to warm up and to measure; where in the window to publish the new model (null: no swap). */
+  record Settings(Duration warmUp, Duration window, Duration swapAt) {}
+
+  /** One output as the consumer saw it. */
+  private record Output(String id, long inputTimestampMs, long latencyMs, long version, boolean deadLetter,
+                        int partition) {}
+
+  /** The swap: when, whether it showed in the predictions, and the batches and latencies around it. */
+  record Swap(long publishedAtMs, long swappedAtMs, long windowStartMs, long windowEndMs, double loadSeconds,
+              int batchesInWindow, double worstBatchMs, int worstBatchSize, double medianBatchMs,
+              Percentiles latencyInWindow, long oldVersion, long newVersion, long oldPredictions,
+              long newPredictions, int oldAfterNew) {
+    boolean happened() {
+      return swappedAtMs > 0 && newPredictions > 0;
+    }
+
+    double worstOverMedian() {
+      return worstBatchMs / medianBatchMs;
+    }
+  }
+
+  record Result(String what, double targetRate, double achievedRate, int produced, int outputs, int deadLetters,
+                int lost, int duplicated, Percentiles latencyMs, Percentiles batchMs, Percentiles batchSize,
+                Swap swap, Map<String, String> classifierSettings) {
+    boolean complete() {
+      return lost == 0 && duplicated == 0;
+    }
+  }
+
+  private final Consumer<String> log;
+
+  HalfLoad(Consumer<String> log) {
+    this.log = log;
+  }
+
+  /**
+   * @param model the model served first; with a swap, {@code next} (a higher version of the same name) is published
+   */
+  Result run(String bootstrapServers, String what, LoadedModel model, LoadedModel next, byte[] nextArtifact,
+             byte[][] images, double rate, Settings settings) throws Exception {
+    String run = BenchKafka.runId();
+    String in = "bench-halfload-images-" + run;
+    String out = "bench-halfload-predictions-" + run;
+    String dlq = "bench-halfload-dlq-" + run;
+    String toLabel = "bench-halfload-to-label-" + run;
+    String models = "bench-halfload-models-" + run;
+    BenchKafka.createTopics(bootstrapServers, 3, in, out, dlq);
+    BenchKafka.createTopics(bootstrapServers, 1, toLabel, models);
+
+    Map<String, String> values = new HashMap<>();
+    values.put(ImagestreamConfig.BOOTSTRAP_SERVERS, bootstrapServers);
+    values.put(ImagestreamConfig.TOPIC_IMAGES, in);
+    values.put(ImagestreamConfig.TOPIC_PREDICTIONS, out);
+    values.put(ImagestreamConfig.TOPIC_DLQ, dlq);
+    values.put(ImagestreamConfig.TOPIC_TO_LABEL, toLabel);
+    values.put(ImagestreamConfig.TOPIC_MODELS, models);
+    values.put(ImagestreamConfig.APPLICATION_ID, "bench-halfload-" + run);
+    ImagestreamConfig config = ImagestreamConfig.of(values); // everything else: the product's defaults
+    Properties streamsProps = ClassifierStreamsConfig.of(config);
+    Map<String, String> used = settingsUsed(config, streamsProps);
+
+    BatchRecorder recorder = new BatchRecorder();
+    ClassifierMetrics metrics = new ClassifierMetrics(recorder);
+    ServingModel serving = new ServingModel(model);
+    ModelsTopic modelsTopic = new ModelsTopic(config.clientProperties(), models);
+    long warmUpMs = settings.warmUp().toMillis();
+    long windowMs = settings.window().toMillis();
+    Collector collector = new Collector(bootstrapServers, List.of(out, dlq));
+    long publishedAt = 0;
+    int produced = 0;
+    long start;
+    long end;
+    try (ClassifierService service = new ClassifierService(config, serving, metrics, streamsProps);
+         ModelFollower follower = new ModelFollower(modelsTopic, model.metadata().name(), serving, metrics,
+             config.getInt(ImagestreamConfig.BATCH_SIZE), config.modelSigningKey());
+         Collector c = collector) {
+      follower.start();
+      service.start();
+      waitRunning(service);
+      c.start();
+      Map<String, Object> producerProps = new HashMap<>(BenchKafka.client(bootstrapServers));
+      producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 0); // send each image as it comes: latency counts from here
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(),
+               new ByteArraySerializer());
+           ModelsTopic.Publisher publisher = nextArtifact == null ? null
+               : new ModelsTopic.Publisher(config.clientProperties(), models, "bench-publisher-" + run)) {
+        long intervalNanos = (long) (1e9 / rate);
+        long startNanos = System.nanoTime();
+        start = System.currentTimeMillis();
+        long totalNanos = (warmUpMs + windowMs) * 1_000_000L;
+        long swapNanos = settings.swapAt() == null ? Long.MAX_VALUE
+            : (warmUpMs + settings.swapAt().toMillis()) * 1_000_000L;
+        long nextProgress = startNanos + 10_000_000_000L;
+        Thread publishing = null;
+        for (long i = 0; ; i++) {
+          long due = startNanos + i * intervalNanos;
+          if (due - startNanos >= totalNanos) {
+            break;
+          }
+          long now;
+          while ((now = System.nanoTime()) < due) {
+            LockSupport.parkNanos(Math.min(due - now, 1_000_000L));
+          }
+          if (publisher != null && publishedAt == 0 && now - startNanos >= swapNanos) {
+            publishedAt = System.currentTimeMillis();
+            // publishing is a transaction with a blocking send: off this thread, so the pace stays steady
+            publishing = new Thread(() -> publish(publisher, nextArtifact), "bench-model-publish");
+            publishing.start();
+            log.accept(String.format("  publishing %s v%d to %s", next.metadata().name(),
+                next.metadata().version(), models));
+          }
+          producer.send(new ProducerRecord<>(in, null, System.currentTimeMillis(), BenchKafka.key(produced),
+              images[produced % images.length]));
+          produced++;
+          if (now >= nextProgress) {
+            log.accept(String.format("  %s: %,d images sent at %.0f/s, %,d outputs so far", what, produced,
+                rate, c.count()));
+            nextProgress += 10_000_000_000L;
+          }
+        }
+        producer.flush();
+        end = System.currentTimeMillis();
+        if (publishing != null) {
+          publishing.join(60_000);
+        }
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (c.distinct() < produced && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(500); // a duplicate would show up now, if any
+    }
+    List<Output> outputs = collector.outputs();
+    long windowStart = start + warmUpMs;
+    long windowEnd = start + warmUpMs + windowMs;
+    return result(what, rate, produced / ((end - start) / 1000.0), produced, outputs, recorder, windowStart,
+        windowEnd, publishedAt, model, next, used);
+  }
+
+  private static void publish(ModelsTopic.Publisher publisher, byte[] artifact) {
+    try {
+      publisher.publish(artifact);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot publish the benchmark's second model: " + e.getMessage(), e);
+    }
+  }
+
+  private Result result(String what, double rate, double achieved, int produced, List<Output> outputs,
+                        BatchRecorder recorder, long windowStart, long windowEnd, long publishedAt,
+                        LoadedModel model, LoadedModel next, Map<String, String> used) {
+    Map<String, Integer> seen = new HashMap<>();
+    List<Double> latencies = new ArrayList<>();
+    int deadLetters = 0;
+    for (Output o : outputs) {
+      seen.merge(o.id(), 1, Integer::sum);
+      if (o.deadLetter()) {
+        deadLetters++;
+      }
+      if (o.inputTimestampMs() >= windowStart && o.inputTimestampMs() < windowEnd) {
+        latencies.add((double) o.latencyMs());
+      }
+    }
+    int lost = 0;
+    for (int i = 0; i < produced; i++) {
+      if (!seen.containsKey("img-" + i)) {
+        lost++;
+      }
+    }
+    int duplicated = (int) seen.values().stream().filter(n -> n > 1).count();
+    List<BatchRecorder.Batch> batches = recorder.batches().stream()
+        .filter(b -> b.atMs() >= windowStart && b.atMs() < windowEnd).toList();
+    Percentiles batchMs = Percentiles.of(batches.stream().map(BatchRecorder.Batch::millis).toList());
+    Percentiles batchSize = Percentiles.of(batches.stream().map(BatchRecorder.Batch::size).toList());
+    Swap swap = next == null ? null : swap(outputs, recorder, publishedAt, batches, batchMs, model, next);
+    return new Result(what, rate, achieved, produced, outputs.size(), deadLetters, lost, duplicated,
+        Percentiles.of(latencies), batchMs, batchSize, swap, used);
+  }
+
+  /** The window around the swap: from 1 s before the new version was published to 2 s after it was swapped in. */
+  static final long SWAP_WINDOW_BEFORE_MS = 1_000;
+  static final long SWAP_WINDOW_AFTER_MS = 2_000;
+
+  private static Swap swap(List<Output> outputs, BatchRecorder recorder, long publishedAt,
+                           List<BatchRecorder.Batch> runBatches, Percentiles runBatchMs, LoadedModel model,
+                           LoadedModel next) {
+    long oldVersion = model.metadata().version();
+    long newVersion = next.metadata().version();
+    List<BatchRecorder.Event> swaps = recorder.swaps();
+    long swappedAt = swaps.isEmpty() ? 0 : swaps.get(0).atMs();
+    double loadSeconds = recorder.loads().isEmpty() ? Double.NaN : recorder.loads().get(0).nanos() / 1e9;
+    long from = publishedAt - SWAP_WINDOW_BEFORE_MS;
+    long to = (swappedAt > 0 ? swappedAt : publishedAt) + SWAP_WINDOW_AFTER_MS;
+    List<BatchRecorder.Batch> around = recorder.batches().stream()
+        .filter(b -> b.atMs() >= from && b.atMs() <= to).toList();
+    BatchRecorder.Batch worst = around.stream().max((a, b) -> Long.compare(a.nanos(), b.nanos())).orElse(null);
+    List<Double> latencies = new ArrayList<>();
+    long oldCount = 0;
+    long newCount = 0;
+    Map<Integer, Boolean> newSeen = new HashMap<>();
+    int oldAfterNew = 0;
+    for (Output o : outputs) { // in the order consumed, which is offset order per partition
+      if (o.inputTimestampMs() >= from && o.inputTimestampMs() <= to) {
+        latencies.add((double) o.latencyMs());
+      }
+      if (o.deadLetter()) {
+        continue;
+      }
+      if (o.version() == newVersion) {
+        newCount++;
+        newSeen.put(o.partition(), true);
+      } else if (o.version() == oldVersion) {
+        oldCount++;
+        if (newSeen.getOrDefault(o.partition(), false)) {
+          oldAfterNew++;
+        }
+      }
+    }
+    return new Swap(publishedAt, swappedAt, from, to, loadSeconds, around.size(),
+        worst == null ? Double.NaN : worst.millis(), worst == null ? 0 : worst.size(), runBatchMs.p50(),
+        Percentiles.of(latencies), oldVersion, newVersion, oldCount, newCount, oldAfterNew);
+  }
+
+  /** The settings that decide latency, as the classifier really ran with them. */
+  static Map<String, String> settingsUsed(ImagestreamConfig config, Properties streamsProps) {
+    StreamsConfig streams = new StreamsConfig(streamsProps);
+    Map<String, String> used = new LinkedHashMap<>();
+    used.put(ImagestreamConfig.BATCH_SIZE, Integer.toString(config.getInt(ImagestreamConfig.BATCH_SIZE)));
+    used.put(ImagestreamConfig.BATCH_MAX_WAIT_MS, Long.toString(config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS)));
+    used.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, streams.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+    used.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(streams.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)));
+    used.put(ImagestreamConfig.STREAM_THREADS, Integer.toString(config.getInt(ImagestreamConfig.STREAM_THREADS)));
+    used.put(ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD,
+        Double.toString(config.getDouble(ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD)));
+    return used;
+  }
+
+  private static void waitRunning(ClassifierService service) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!service.isRunning()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the classifier did not reach RUNNING within 60 s");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** The read_committed consumer on predictions and dead letters, on its own thread. */
+  private static final class Collector implements AutoCloseable {
+    private final String bootstrapServers;
+    private final List<String> topics;
+    private final List<Output> outputs = new ArrayList<>();
+    private final java.util.Set<String> ids = new java.util.HashSet<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private volatile RuntimeException failure;
+    private Thread thread;
+
+    Collector(String bootstrapServers, List<String> topics) {
+      this.bootstrapServers = bootstrapServers;
+      this.topics = topics;
+    }
+
+    void start() {
+      String predictions = topics.get(0);
+      thread = new Thread(() -> {
+        try (KafkaConsumer<byte[], byte[]> consumer = BenchKafka.committedReader(bootstrapServers, topics)) {
+          while (running.get()) {
+            var records = consumer.poll(Duration.ofMillis(100));
+            long now = System.currentTimeMillis();
+            synchronized (this) {
+              for (ConsumerRecord<byte[], byte[]> r : records) {
+                String id = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+                outputs.add(new Output(id, r.timestamp(), now - r.timestamp(), version(r),
+                    !r.topic().equals(predictions), r.partition()));
+                ids.add(id);
+              }
+            }
+          }
+        } catch (RuntimeException e) {
+          failure = e;
+        }
+      }, "bench-collector");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private static long version(ConsumerRecord<byte[], byte[]> r) {
+      Header h = r.headers().lastHeader(ClassifierTopology.MODEL_VERSION_HEADER);
+      try {
+        return h == null ? -1 : Long.parseLong(new String(h.value(), StandardCharsets.UTF_8));
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+
+    synchronized int count() {
+      return outputs.size();
+    }
+
+    synchronized int distinct() {
+      if (failure != null) {
+        throw failure;
+      }
+      return ids.size();
+    }
+
+    synchronized List<Output> outputs() {
+      return List.copyOf(outputs);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running.set(false);
+      if (thread != null) {
+        thread.join(10_000);
+      }
+    }
+  }
+}
