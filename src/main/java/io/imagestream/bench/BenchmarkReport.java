@@ -232,7 +232,7 @@ public final class BenchmarkReport {
       p99.add(w.p99());
     }
     if (!cases.isEmpty()) {
-      CategoryChart latency = new CategoryChartBuilder().width(1000).height(400)
+      CategoryChart latency = new CategoryChartBuilder().width(1000).height(500)
           .title("end-to-end latency at half load (target p99 <= " + Math.round(P99_TARGET_MS) + " ms)")
           .xAxisTitle("").yAxisTitle("ms").build();
       latency.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);

@@ -30,22 +30,78 @@ class BenchmarkReportTest {
     return r;
   }
 
+  private static BenchmarkReport.Measured measured() {
+    HalfLoad.Result latency = new HalfLoad.Result("64x64 RGB JPEG", 800, 798, 16_000, 16_000, 0, 0, 0,
+        new Percentiles(12_000, 60, 85, 130, 210, 62), new Percentiles(400, 9, 14, 20, 30, 9.5),
+        new Percentiles(400, 8, 20, 32, 32, 9), null, Map.of("imagestream.batch.size", "32"));
+    HalfLoad.Swap swap = new HalfLoad.Swap(10_000, 12_000, 9_000, 14_000, 1.8, 40, 27, 32, 9, 
+        new Percentiles(900, 70, 90, 120, 150, 72), 1, 2, 9_000, 7_000, 0);
+    HalfLoad.Result withSwap = new HalfLoad.Result("64x64 RGB JPEG with a swap", 800, 799, 16_000, 16_000, 0, 0, 0,
+        new Percentiles(12_000, 61, 86, 131, 220, 63), new Percentiles(400, 9, 14, 20, 30, 9.5),
+        new Percentiles(400, 8, 20, 32, 32, 9), swap, Map.of());
+    ChildClassifier.Memory memory = new ChildClassifier.Memory(1L << 30, 900L << 20, 200L << 20, 1L << 30, 300L << 20);
+    ScaleOut.Run one = new ScaleOut.Run(1, 500, 3000, 3000, 0, 0, 1.25, 0.5, List.of(memory));
+    ScaleOut.Run two = new ScaleOut.Run(2, 450, 3000, 3000, 0, 0, 1.5, 0.45, List.of(memory, memory));
+    return new BenchmarkReport.Measured(Map.of(BenchImages.Kind.JPEG_64, latency), withSwap, one, two);
+  }
+
   @Test
   void theRatiosAreComputedFromTheSameRunsFigures() throws Exception {
-    String md = BenchmarkReport.markdown(List.of("| a | b | 1 |"), figures(), 3, false);
-    assertTrue(md.contains("| pipeline / model only, 64x64 JPEG, batch 32 | ≥ 0.6 | 0.50 |"), md);
-    assertTrue(md.contains("| pipeline / per-record pipeline, 64x64 JPEG | ≥ 5 | 8.00 |"), md);
-    assertTrue(md.contains("| photo-sized JPEG pipeline / its decode-only rate | ≥ 0.8 | 1.60 |"), md);
+    String md = BenchmarkReport.markdown(List.of("| a | b | 1 |"), figures(), BenchmarkReport.Measured.NONE, 3,
+        false);
+    assertTrue(md.contains("| pipeline / model only, 64x64 JPEG, batch 32 | ≥ 0.60 | 0.50 | missed by 0.10 (17 %) |"),
+        md);
+    assertTrue(md.contains("| pipeline / per-record pipeline, 64x64 JPEG | ≥ 5.00 | 8.00 | met, 3.00 (60 %) above |"),
+        md);
+    assertTrue(md.contains("| photo-sized JPEG pipeline / its decode-only rate | ≥ 0.80 | 1.60 | met"), md);
     assertTrue(md.contains("median of 3 rounds"), md);
+    assertTrue(md.contains("| pipeline / Python peer, 64x64 JPEG | (see the issue) | – | not measured"), md);
+  }
+
+  @Test
+  void theNewMeasurementsGetSectionsAndTargetRows() throws Exception {
+    String md = BenchmarkReport.markdown(List.of("| a | b | 1 |"), figures(), measured(), 1, true);
+    assertTrue(md.contains("| end-to-end p99 at half load, 64x64 RGB JPEG | ≤ 100 ms | 130 ms | missed by 30.0 ms "
+        + "(30 %) |"), md);
+    // worst 27 ms / median 9 ms = 3.00 against at most 2
+    assertTrue(md.contains("| hot swap: worst batch around the swap / median batch, 64x64 JPEG at half load | ≤ 2.00 | "
+        + "3.00 | missed by 1.00 (50 %) |"), md);
+    assertTrue(md.contains("| classifier peak RSS (VmHWM), 64x64 JPEG pipeline | ≤ 1.50 GiB | 1.00 GiB | met, "
+        + "0.50 GiB (33 %) below |"), md);
+    assertTrue(md.contains("| swap happened | yes (v1 predictions: 9,000, v2 predictions: 7,000"), md);
+    assertTrue(md.contains("| RSS (VmHWM) | 1,024 MiB |"), md);
+    // 500 images/s on 1.25 classifier cores = 400 per core; 10k/s: 20 instances, 25 cores, 10 broker cores
+    assertTrue(md.contains("| 1 | 500 | 400 | 1.25 cores | 0.50 cores | 0 / 0 |"), md);
+    assertTrue(md.contains("| 10,000 images/s | 20 | 25 | 10 | 35 | ≥ 20 |"), md);
+    assertTrue(md.contains("the two instances share them"), md);
+    assertTrue(md.contains("`imagestream.batch.size=32`"), md);
+  }
+
+  @Test
+  void peerFiguresGetARowAndARatio() throws Exception {
+    Map<String, Double> r = figures();
+    r.put("peer:pipeline:JPEG_64", 800.0);
+    String md = BenchmarkReport.markdown(List.of(), r, BenchmarkReport.Measured.NONE, 1, true);
+    assertTrue(md.contains("| Python peer | pipeline:JPEG_64 | 800 |"), md);
+    assertTrue(md.contains("| pipeline / Python peer, 64x64 JPEG | (see the issue) | 2.00 |"), md);
   }
 
   @Test
   void theChartIsAPng(@TempDir Path dir) throws Exception {
     Path png = dir.resolve("b.png");
-    BenchmarkReport.chart(figures(), png);
+    BenchmarkReport.chart(figures(), BenchmarkReport.Measured.NONE, png);
     BufferedImage image = ImageIO.read(png.toFile());
     assertNotNull(image);
     assertEquals(1000, image.getWidth());
+  }
+
+  @Test
+  void theChartHasALatencyPanelWhenLatencyWasMeasured(@TempDir Path dir) throws Exception {
+    Path png = dir.resolve("b.png");
+    BenchmarkReport.chart(figures(), measured(), png);
+    BufferedImage image = ImageIO.read(png.toFile());
+    assertEquals(1000, image.getWidth());
+    assertEquals(1000, image.getHeight()); // throughput 500 above latency 500
   }
 
   @Test
