@@ -391,6 +391,10 @@ public final class BenchmarkReport {
         .append(String.format("| median batch of the run (window) | %.1f ms (median %.0f images) |%n", s.medianBatchMs(),
             result.batchSize().p50()))
         .append(String.format("| worst / median | %.2f |%n", s.worstOverMedian()))
+        .append(String.format("| first batch with v%d | %.1f ms |%n", s.newVersion(), s.firstNewBatchMs()))
+        .append(String.format("| control: worst batch in an equally long stretch just before the swap window | "
+            + "%.1f ms (%d batches; %.2f x the median) |%n", s.controlWorstBatchMs(), s.controlBatches(),
+            s.controlWorstBatchMs() / s.medianBatchMs()))
         .append(String.format("| end-to-end p50 / p99 in the swap window | %.0f / %.0f ms (%,d images) |%n",
             s.latencyInWindow().p50(), s.latencyInWindow().p99(), s.latencyInWindow().count()))
         .append(String.format("| end-to-end p99, whole window | %.0f ms |%n", result.latencyMs().p99()))
@@ -417,7 +421,14 @@ public final class BenchmarkReport {
         .append(" |\n")
         .append("| process physical memory as JavaCPP sees it | ").append(mib(mem.peakOffHeapPhysicalBytes()))
         .append(" |\n")
-        .append("| JVM heap used | ").append(mib(mem.peakHeapUsedBytes())).append(" |\n\n");
+        .append("| JVM heap used | ").append(mib(mem.peakHeapUsedBytes())).append(" |\n")
+        .append("| RSS beyond the JVM's committed heap + non-heap (native libraries, ND4J buffers and workspaces, ")
+        .append("thread stacks) | ").append(mib(mem.peakOutsideJvmBytes())).append(" |\n\n");
+    if (mem.peakOffHeapAllocatedBytes() == 0) {
+      md.append("`").append(ChildClassifier.OFFHEAP_ALLOCATED).append("` read 0 throughout: it is JavaCPP's ")
+          .append("`Pointer.totalBytes()`, which does not count the memory ND4J's CPU backend allocates for its ")
+          .append("buffers and workspaces itself, so the last row is the better bound of ND4J's native memory.\n\n");
+    }
   }
 
   private static void scaleSection(StringBuilder md, ScaleOut.Run one, ScaleOut.Run two) {

@@ -31,7 +31,7 @@ final class ChildClassifier implements AutoCloseable {
 
   /** What the sampler saw (bytes); -1 where it could not read. */
   record Memory(long peakRssBytes, long lastRssBytes, long peakOffHeapAllocatedBytes,
-                long peakOffHeapPhysicalBytes, long peakHeapUsedBytes) {}
+                long peakOffHeapPhysicalBytes, long peakHeapUsedBytes, long peakOutsideJvmBytes) {}
 
   private final Process process;
   private final Path log;
@@ -42,6 +42,7 @@ final class ChildClassifier implements AutoCloseable {
   private final AtomicLong peakOffHeap = new AtomicLong(-1);
   private final AtomicLong peakPhysical = new AtomicLong(-1);
   private final AtomicLong peakHeap = new AtomicLong(-1);
+  private final AtomicLong peakOutsideJvm = new AtomicLong(-1);
   private volatile URI metrics;
   private volatile boolean sampling = true;
   private Thread sampler;
@@ -134,6 +135,13 @@ final class ChildClassifier implements AutoCloseable {
         if (heap > 0) {
           peakHeap.accumulateAndGet(heap, Math::max);
         }
+        // RSS beyond what the JVM has committed for heap and non-heap pools: native libraries, ND4J's buffers and
+        // workspaces, thread stacks, malloc arenas (an upper bound of ND4J's share, read at the same moment)
+        double committed = sumMetric(text, "jvm_memory_committed_bytes", "area=");
+        long rss = lastRss.get();
+        if (committed > 0 && rss > 0) {
+          peakOutsideJvm.accumulateAndGet(rss - (long) committed, Math::max);
+        }
       }
     } catch (IOException e) {
       // the child is starting or stopping: the next sample will do
@@ -202,7 +210,8 @@ final class ChildClassifier implements AutoCloseable {
   /** Peak figures so far; reads /proc once more first (VmHWM is the kernel's own high-water mark). */
   Memory memory() {
     readStatus();
-    return new Memory(peakRss.get(), lastRss.get(), peakOffHeap.get(), peakPhysical.get(), peakHeap.get());
+    return new Memory(peakRss.get(), lastRss.get(), peakOffHeap.get(), peakPhysical.get(), peakHeap.get(),
+        peakOutsideJvm.get());
   }
 
   String tail() {

@@ -52,6 +52,7 @@ final class HalfLoad {
   /** The swap: when, whether it showed in the predictions, and the batches and latencies around it. */
   record Swap(long publishedAtMs, long swappedAtMs, long windowStartMs, long windowEndMs, double loadSeconds,
               int batchesInWindow, double worstBatchMs, int worstBatchSize, double medianBatchMs,
+              double firstNewBatchMs, double controlWorstBatchMs, int controlBatches,
               Percentiles latencyInWindow, long oldVersion, long newVersion, long oldPredictions,
               long newPredictions, int oldAfterNew) {
     boolean happened() {
@@ -237,6 +238,14 @@ final class HalfLoad {
     List<BatchRecorder.Batch> around = recorder.batches().stream()
         .filter(b -> b.atMs() >= from && b.atMs() <= to).toList();
     BatchRecorder.Batch worst = around.stream().max((a, b) -> Long.compare(a.nanos(), b.nanos())).orElse(null);
+    // the first batch after the swap ran with the new version (the swap happens between two batches)
+    double firstNew = recorder.batches().stream().filter(b -> swappedAt > 0 && b.atMs() >= swappedAt).findFirst()
+        .map(BatchRecorder.Batch::millis).orElse(Double.NaN);
+    // a control: the worst batch in an equally long stretch of the run just before the swap window, no swap in it
+    long length = to - from;
+    List<BatchRecorder.Batch> control = runBatches.stream()
+        .filter(b -> b.atMs() >= from - length && b.atMs() < from).toList();
+    double controlWorst = control.stream().mapToDouble(BatchRecorder.Batch::millis).max().orElse(Double.NaN);
     List<Double> latencies = new ArrayList<>();
     long oldCount = 0;
     long newCount = 0;
@@ -261,7 +270,7 @@ final class HalfLoad {
     }
     return new Swap(publishedAt, swappedAt, from, to, loadSeconds, around.size(),
         worst == null ? Double.NaN : worst.millis(), worst == null ? 0 : worst.size(), runBatchMs.p50(),
-        Percentiles.of(latencies), oldVersion, newVersion, oldCount, newCount, oldAfterNew);
+        firstNew, controlWorst, control.size(), Percentiles.of(latencies), oldVersion, newVersion, oldCount, newCount, oldAfterNew);
   }
 
   /** The settings that decide latency, as the classifier really ran with them. */

@@ -34,12 +34,13 @@ class BenchmarkReportTest {
     HalfLoad.Result latency = new HalfLoad.Result("64x64 RGB JPEG", 800, 798, 16_000, 16_000, 0, 0, 0,
         new Percentiles(12_000, 60, 85, 130, 210, 62), new Percentiles(400, 9, 14, 20, 30, 9.5),
         new Percentiles(400, 8, 20, 32, 32, 9), null, Map.of("imagestream.batch.size", "32"));
-    HalfLoad.Swap swap = new HalfLoad.Swap(10_000, 12_000, 9_000, 14_000, 1.8, 40, 27, 32, 9, 
+    HalfLoad.Swap swap = new HalfLoad.Swap(10_000, 12_000, 9_000, 14_000, 1.8, 40, 27, 32, 9, 12, 18, 38,
         new Percentiles(900, 70, 90, 120, 150, 72), 1, 2, 9_000, 7_000, 0);
     HalfLoad.Result withSwap = new HalfLoad.Result("64x64 RGB JPEG with a swap", 800, 799, 16_000, 16_000, 0, 0, 0,
         new Percentiles(12_000, 61, 86, 131, 220, 63), new Percentiles(400, 9, 14, 20, 30, 9.5),
         new Percentiles(400, 8, 20, 32, 32, 9), swap, Map.of());
-    ChildClassifier.Memory memory = new ChildClassifier.Memory(1L << 30, 900L << 20, 200L << 20, 1L << 30, 300L << 20);
+    ChildClassifier.Memory memory = new ChildClassifier.Memory(1L << 30, 900L << 20, 200L << 20, 1L << 30, 300L << 20,
+        400L << 20);
     ScaleOut.Run one = new ScaleOut.Run(1, 500, 3000, 3000, 0, 0, 1.25, 0.5, List.of(memory));
     ScaleOut.Run two = new ScaleOut.Run(2, 450, 3000, 3000, 0, 0, 1.5, 0.45, List.of(memory, memory));
     return new BenchmarkReport.Measured(Map.of(BenchImages.Kind.JPEG_64, latency), withSwap, one, two);
@@ -70,6 +71,8 @@ class BenchmarkReportTest {
         + "0.50 GiB (33 %) below |"), md);
     assertTrue(md.contains("| swap happened | yes (v1 predictions: 9,000, v2 predictions: 7,000"), md);
     assertTrue(md.contains("| RSS (VmHWM) | 1,024 MiB |"), md);
+    assertTrue(md.contains("| control: worst batch in an equally long stretch just before the swap window | 18.0 ms "
+        + "(38 batches; 2.00 x the median) |"), md);
     // 500 images/s on 1.25 classifier cores = 400 per core; 10k/s: 20 instances, 25 cores, 10 broker cores
     assertTrue(md.contains("| 1 | 500 | 400 | 1.25 cores | 0.50 cores | 0 / 0 |"), md);
     assertTrue(md.contains("| 10,000 images/s | 20 | 25 | 10 | 35 | ≥ 20 |"), md);
