@@ -52,6 +52,7 @@ import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The benchmark's peer: {@code bench/peer/peer.py}, a plain Python consumer (Debian's python3-confluent-kafka,
@@ -294,7 +295,12 @@ public final class PythonPeer {
   }
 
   private static long addTensor(ObjectNode tensors, List<float[]> data, String name, INDArray array, long offset) {
-    float[] values = array.castTo(DataType.FLOAT).dup('c').reshape('c', array.length()).toFloatVector();
+    // a fresh c-order buffer: params are views into the network's flat parameter vector
+    INDArray copy = Nd4j.createUninitialized(DataType.FLOAT, array.shape(), 'c').assign(array);
+    float[] values = copy.data().asFloat();
+    if (values.length != array.length()) {
+      throw new IllegalStateException(name + ": copied " + values.length + " values of " + array.length());
+    }
     ObjectNode tensor = tensors.putObject(name);
     ArrayNode shape = tensor.putArray("shape");
     for (long d : array.shape()) {
