@@ -48,7 +48,7 @@ def activation(name):
     if name in (None, "identity", "linear"):
         return None
     if name == "relu":
-        return torch.nn.ReLU()
+        return torch.nn.ReLU(inplace=True)
     if name == "sigmoid":
         return torch.nn.Sigmoid()
     if name == "tanh":
@@ -201,6 +201,7 @@ def main():
         deliveries["last"] = now
         deliveries["count"] += 1
 
+    last_commit = {}
     predicted = 0
     skipped = 0
     seen = 0
@@ -288,12 +289,17 @@ def main():
                     producer.poll(0)
                 predicted += len(pixels)
 
-            # at-least-once: commit the batch's input offsets only once its predictions are acknowledged
+            # at-least-once: commit the batch's input offsets only once its predictions are acknowledged. The commit
+            # itself may be asynchronous: losing it in a crash means re-classifying (duplicates), never losing.
             remaining = producer.flush(30)
             if remaining or failures:
                 raise RuntimeError("predictions not delivered (%d pending; %s); offsets not committed"
                                    % (remaining, failures[:3]))
-            consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in commit.items()],
+            offsets = [TopicPartition(t, p, o) for (t, p), o in commit.items()]
+            consumer.commit(offsets=offsets, asynchronous=True)
+            last_commit.update(commit)
+        if last_commit:  # the last positions, synchronously, before leaving
+            consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in last_commit.items()],
                             asynchronous=False)
     finally:
         consumer.close()

@@ -89,6 +89,38 @@ class PythonPeerIT {
     runAndCheck("sigmoid", model, images, Map.of());
   }
 
+  /**
+   * Opt-in quick throughput run (not an assertion): {@code -Dimagestream.peer.bench=5000} produces that many 64x64
+   * JPEGs and prints the peer's images/s at batch 32, as Benchmark would measure it.
+   */
+  @Test
+  void quickThroughput() throws Exception {
+    int n = Integer.getInteger("imagestream.peer.bench", 0);
+    Assumptions.assumeTrue(n > 0, "set -Dimagestream.peer.bench=<images> to measure the peer");
+    LoadedModel model = Benchmark.untrained(SHAPE);
+    byte[][] jpegs = BenchImages.make(BenchImages.Kind.JPEG_64, 200, 1);
+    String in = KafkaTestCluster.uniqueTopic("peer-bench-images");
+    String out = KafkaTestCluster.uniqueTopic("peer-bench-predictions");
+    KafkaTestCluster.createTopics(new TopicSpec(in, 3, (short) 1, Map.of("max.message.bytes", "16777216")),
+        new TopicSpec(out, 3, (short) 1, Map.of()));
+    Map<String, Object> props = new HashMap<>();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestCluster.bootstrapServers());
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      for (int i = 0; i < n; i++) {
+        producer.send(new ProducerRecord<>(in, key("img-" + i), jpegs[i % jpegs.length]));
+      }
+    }
+    for (int batch : List.of(32)) {
+      PythonPeer.Result result = PythonPeer.run(KafkaTestCluster.bootstrapServers(), in, out, model, batch, 20, n,
+          Duration.ofMinutes(10));
+      System.out.printf("PythonPeerIT throughput: %d x 64x64 JPEG, batch %d: %.0f images/s (peer's own clock %.0f)"
+          + "; %s%n", n, batch, result.imagesPerSecond(), result.peerImagesPerSecond(), result.summary());
+    }
+  }
+
   /** Runs the peer on the images and checks its output record by record; returns the peer's probabilities by id. */
   private static Map<String, float[]> runAndCheck(String name, LoadedModel model, Map<String, byte[]> images,
                                                   Map<String, byte[]> bad) throws Exception {
