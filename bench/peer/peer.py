@@ -202,6 +202,7 @@ def main():
         deliveries["count"] += 1
 
     last_commit = {}
+    stages = {"consume": 0.0, "decode": 0.0, "forward": 0.0, "produce": 0.0, "flush": 0.0, "commit": 0.0}
     predicted = 0
     skipped = 0
     seen = 0
@@ -226,7 +227,11 @@ def main():
                 want = args.batch_size - len(pixels)
                 if args.max_images > 0:
                     want = min(want, args.max_images - seen)
+                t0 = time.perf_counter()
                 messages = consumer.consume(num_messages=want, timeout=timeout)
+                t1 = time.perf_counter()
+                if started is not None:
+                    stages["consume"] += t1 - t0
                 if not messages:
                     if batch_start is None and args.idle_exit > 0 \
                             and time.monotonic() - last_input > args.idle_exit:
@@ -234,6 +239,7 @@ def main():
                     continue
                 now = time.monotonic()
                 last_input = now
+                t0 = time.perf_counter()
                 for msg in messages:
                     if msg.error() is not None:
                         if msg.error().code() != KafkaError._PARTITION_EOF:
@@ -252,6 +258,7 @@ def main():
                         skipped += 1
                         if skipped <= 10:
                             log("skipped %s-%d-%d: %s" % (msg.topic(), msg.partition(), msg.offset(), e))
+                stages["decode"] += time.perf_counter() - t0
             if not commit:
                 if args.idle_exit > 0 and time.monotonic() - last_input > args.idle_exit:
                     log("idle for %.1f s, exiting" % args.idle_exit)
@@ -260,12 +267,15 @@ def main():
 
             if pixels:
                 # NHWC numpy batch -> NCHW view whose strides are already channels_last
+                t0 = time.perf_counter()
                 batch = torch.from_numpy(np.stack(pixels)).permute(0, 3, 1, 2)
                 batch = batch.contiguous(memory_format=torch.channels_last)
                 with torch.no_grad():
                     out = model(batch).numpy()
                 if sigmoid:
                     out = np.concatenate([1.0 - out, out], axis=1)
+                t1 = time.perf_counter()
+                stages["forward"] += t1 - t0
                 for msg, row in zip(sources, out):
                     key = msg.key()
                     image_id = key.decode("utf-8", "replace") if key is not None \
@@ -288,16 +298,21 @@ def main():
                             producer.poll(0.05)
                     producer.poll(0)
                 predicted += len(pixels)
+                stages["produce"] += time.perf_counter() - t1
 
             # at-least-once: commit the batch's input offsets only once its predictions are acknowledged. The commit
             # itself may be asynchronous: losing it in a crash means re-classifying (duplicates), never losing.
+            t0 = time.perf_counter()
             remaining = producer.flush(30)
+            t1 = time.perf_counter()
+            stages["flush"] += t1 - t0
             if remaining or failures:
                 raise RuntimeError("predictions not delivered (%d pending; %s); offsets not committed"
                                    % (remaining, failures[:3]))
             offsets = [TopicPartition(t, p, o) for (t, p), o in commit.items()]
             consumer.commit(offsets=offsets, asynchronous=True)
             last_commit.update(commit)
+            stages["commit"] += time.perf_counter() - t1
         if last_commit:  # the last positions, synchronously, before leaving
             consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in last_commit.items()],
                             asynchronous=False)
@@ -315,6 +330,8 @@ def main():
         "images_per_s": round((count - 1) / span, 3) if span > 0 else 0.0,
         "first_to_last_output_seconds": round(span, 6),
         "batch_size": args.batch_size,
+        # where the time went (consume: waiting for/fetching records after the first one arrived)
+        "stage_seconds": {k: round(v, 3) for k, v in stages.items()},
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
     }
