@@ -11,7 +11,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -24,8 +27,10 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Decodes each image as it arrives, buffers it in a changelogged store and classifies the buffer as one micro-batch
- * when it holds {@code batchSize} images or its oldest image has waited {@code maxWait} (wall clock).
+ * Buffers each image in a changelogged store as it arrives, starts decoding it on the {@link DecodePool}, and
+ * classifies the buffer as one micro-batch when it holds {@code batchSize} images or its oldest image has waited
+ * {@code maxWait} (wall clock). Images that cannot be decoded go to the dead-letter sink, at once when that is known
+ * at once, else when their batch is classified.
  *
  * <p>Why a store: with exactly-once, an input offset is committed in the same transaction as the store's changelog
  * entry; an image buffered only in memory would be lost by a crash after its offset was committed. Store keys are a
@@ -42,6 +47,9 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   private final ServingModel model;
   private final Function<InputShape, ImagePreprocessor> preprocessors;
   private final ClassifierMetrics metrics;
+  private final DecodePool decoder;
+  /** Decodes started for buffered images, by sequence; in memory only (after a restart, images are decoded again). */
+  private final Map<Long, CompletableFuture<DecodePool.Decoded>> decoding = new HashMap<>();
 
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<byte[], byte[]> pending;
@@ -52,7 +60,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   /** @param uncertaintyThreshold predictions less sure than this also go to the to-label sink; 0: none do */
   BatchClassifierProcessor(String storeName, int batchSize, Duration maxWait, double uncertaintyThreshold,
                            ServingModel model, Function<InputShape, ImagePreprocessor> preprocessors,
-                           ClassifierMetrics metrics) {
+                           ClassifierMetrics metrics, DecodePool decoder) {
     this.storeName = storeName;
     this.batchSize = batchSize;
     this.maxWait = maxWait;
@@ -60,6 +68,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     this.model = model;
     this.preprocessors = preprocessors;
     this.metrics = metrics;
+    this.decoder = decoder;
   }
 
   @Override
@@ -85,23 +94,24 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     RecordMetadata source = context.recordMetadata().orElseThrow();
     String id = record.key() != null ? new String(record.key(), StandardCharsets.UTF_8)
         : source.topic() + "-" + source.partition() + "-" + source.offset();
-    ImagePreprocessor preprocessor = preprocessors.apply(model.current().inputShape());
-    byte[] pixels;
-    try {
-      pixels = preprocessor.toPixels(record.value());
-    } catch (ImageRejectedException e) {
-      deadLetter(record.key(), id, record.value(), record.timestamp(), e.reason().name(), e.getMessage(),
-          source.topic(), source.partition(), source.offset());
-      return;
-    } catch (RuntimeException e) {
-      deadLetter(record.key(), id, record.value(), record.timestamp(), DeadLetters.INTERNAL, e.toString(),
-          source.topic(), source.partition(), source.offset());
-      return;
-    }
     long now = context.currentSystemTimeMs(); // the clock punctuation uses (mockable in tests)
     PendingImage image = new PendingImage(now, record.timestamp(), source.topic(), source.partition(),
-        source.offset(), id, record.key(), record.value(), preprocessor.shape(), pixels);
-    pending.put(sequenceKey(nextSequence++), image.encode());
+        source.offset(), id, record.key(), record.value());
+    ImagePreprocessor preprocessor = preprocessors.apply(model.current().inputShape());
+    try {
+      preprocessor.precheck(record.value()); // plainly bad input (empty, oversized, not an image) is never buffered
+    } catch (ImageRejectedException e) {
+      deadLetter(image, e.reason().name(), e.getMessage());
+      return;
+    }
+    CompletableFuture<DecodePool.Decoded> decoded = decoder.submit(preprocessor, record.value());
+    if (decoded.isDone() && decoded.join().rejected()) { // decoded on this thread and refused: not buffered either
+      deadLetter(image, decoded.join().rejectReason(), decoded.join().message());
+      return;
+    }
+    long sequence = nextSequence++;
+    pending.put(sequenceKey(sequence), image.encode());
+    decoding.put(sequence, decoded);
     if (pendingCount++ == 0) {
       oldestArrivalMs = now;
     }
@@ -113,6 +123,9 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   private void flushIfOverdue(long wallClockMs) {
     if (pendingCount > 0 && wallClockMs - oldestArrivalMs >= maxWait.toMillis()) {
       flush();
+      // A batch that filled by time, not size, means spare capacity: commit now rather than at the next commit
+      // interval, so that its predictions become visible to read_committed consumers without that extra wait.
+      context.commit();
     }
   }
 
@@ -141,17 +154,12 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     List<byte[]> pixels = new ArrayList<>(batch.size());
     for (KeyValue<byte[], PendingImage> entry : batch) {
       PendingImage image = entry.value;
-      if (image.shape().equals(serving.inputShape())) {
+      DecodePool.Decoded decoded = decoded(ByteBuffer.wrap(entry.key).getLong(), image, serving);
+      if (decoded.rejected()) {
+        deadLetter(image, decoded.rejectReason(), decoded.message());
+      } else {
         ready.add(image);
-        pixels.add(image.pixels());
-      } else { // decoded for a model with another input shape (a swap happened): decode again
-        try {
-          pixels.add(preprocessors.apply(serving.inputShape()).toPixels(image.original()));
-          ready.add(image);
-        } catch (ImageRejectedException | RuntimeException e) {
-          deadLetter(image, e instanceof ImageRejectedException r ? r.reason().name() : DeadLetters.INTERNAL,
-              e.getMessage());
-        }
+        pixels.add(decoded.pixels());
       }
     }
     if (ready.isEmpty()) {
@@ -187,6 +195,25 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     }
   }
 
+  /**
+   * The image's pixels for the serving model's input: from the decode started when it arrived, or decoded now when
+   * there is none (restored after a restart) or it was decoded for another input shape (a swap happened since).
+   */
+  private DecodePool.Decoded decoded(long sequence, PendingImage image, LoadedModel serving) {
+    CompletableFuture<DecodePool.Decoded> started = decoding.remove(sequence);
+    DecodePool.Decoded decoded = started == null ? null : started.join();
+    if (decoded == null || !decoded.shape().equals(serving.inputShape())) {
+      decoded = DecodePool.decode(preprocessors.apply(serving.inputShape()), image.original());
+    }
+    return decoded;
+  }
+
+  @Override
+  public void close() {
+    decoding.values().forEach(started -> started.cancel(false));
+    decoding.clear();
+  }
+
   /** The original image again, keyed by its id, with what the model thought of it (for the labelling tool). */
   private void toLabel(PendingImage image, Prediction prediction, byte[] version) {
     RecordHeaders headers = new RecordHeaders();
@@ -198,17 +225,12 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   }
 
   private void deadLetter(PendingImage image, String reason, String message) {
-    deadLetter(image.outputKey(), image.id(), image.original(), image.timestamp(), reason, message, image.topic(),
-        image.partition(), image.offset());
-  }
-
-  private void deadLetter(byte[] key, String id, byte[] value, long timestamp, String reason, String message,
-                          String topic, int partition, long offset) {
-    byte[] outKey = key != null ? key : id.getBytes(StandardCharsets.UTF_8);
-    context.forward(new Record<>(outKey, value, timestamp,
-        DeadLetters.headers(reason, message, topic, partition, offset)), ClassifierTopology.DLQ_SINK);
+    context.forward(new Record<>(image.outputKey(), image.original(), image.timestamp(),
+        DeadLetters.headers(reason, message, image.topic(), image.partition(), image.offset())),
+        ClassifierTopology.DLQ_SINK);
     metrics.deadLettered(reason);
   }
+
 
   private static byte[] sequenceKey(long sequence) {
     return ByteBuffer.allocate(Long.BYTES).putLong(sequence).array();

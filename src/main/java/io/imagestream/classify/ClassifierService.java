@@ -2,6 +2,7 @@ package io.imagestream.classify;
 
 import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.metrics.ClassifierMetrics;
+import io.imagestream.model.NativeBackend;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.Map;
@@ -23,6 +24,7 @@ public final class ClassifierService implements AutoCloseable {
   private final KafkaStreams streams;
   private final ServingModel model;
   private final KafkaStreamsMetrics streamsMetrics;
+  private final DecodePool decoder;
 
   public ClassifierService(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics) {
     this(config, model, metrics, ClassifierStreamsConfig.of(config));
@@ -31,7 +33,11 @@ public final class ClassifierService implements AutoCloseable {
   public ClassifierService(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics,
                            Properties streamsProperties) {
     this.model = model;
-    this.streams = new KafkaStreams(ClassifierTopology.build(config, model, metrics), streamsProperties);
+    int streamThreads = config.getInt(ImagestreamConfig.STREAM_THREADS);
+    NativeBackend.oversubscription(streamThreads, NativeBackend.threadsPerCall(),
+        Runtime.getRuntime().availableProcessors()).ifPresent(LOG::warn);
+    this.decoder = ClassifierTopology.decodePool(config);
+    this.streams = new KafkaStreams(ClassifierTopology.build(config, model, metrics, decoder), streamsProperties);
     // A failure we did not foresee restarts the thread; exactly-once makes the retry safe.
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
@@ -89,5 +95,6 @@ public final class ClassifierService implements AutoCloseable {
   public void close() {
     streams.close(Duration.ofSeconds(30));
     streamsMetrics.close();
+    decoder.shutdown();
   }
 }

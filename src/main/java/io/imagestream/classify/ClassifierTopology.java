@@ -31,8 +31,9 @@ import org.apache.kafka.streams.state.Stores;
  *           pending-images store (changelogged: buffered images survive a crash)
  * </pre>
  *
- * The batch-classifier decodes and checks each image as it arrives, buffers it, and runs the network once per
- * micro-batch (by size, or by the oldest image's wait on the wall clock). All three sinks write in the same
+ * The batch-classifier buffers each image as it arrives and starts decoding it on the decode threads (so decoding
+ * overlaps reading and inference), then runs the network once per micro-batch (by size, or by the oldest image's
+ * wait on the wall clock). All three sinks write in the same
  * exactly-once transaction as the input offsets.
  */
 public final class ClassifierTopology {
@@ -51,6 +52,11 @@ public final class ClassifierTopology {
   private ClassifierTopology() {}
 
   public static Topology build(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics) {
+    return build(config, model, metrics, decodePool(config));
+  }
+
+  static Topology build(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics,
+                        DecodePool decoder) {
     int batchSize = config.getInt(ImagestreamConfig.BATCH_SIZE);
     Duration maxWait = Duration.ofMillis(config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS));
     Function<InputShape, ImagePreprocessor> preprocessors = preprocessors(config);
@@ -65,7 +71,7 @@ public final class ClassifierTopology {
         config.getString(ImagestreamConfig.TOPIC_IMAGES));
     topology.addProcessor(PROCESSOR,
         () -> new BatchClassifierProcessor(PENDING_STORE, batchSize, maxWait, uncertaintyThreshold, model,
-            preprocessors, metrics), SOURCE);
+            preprocessors, metrics, decoder), SOURCE);
     topology.addStateStore(pendingStore, PROCESSOR);
     topology.addSink(PREDICTIONS_SINK, config.getString(ImagestreamConfig.TOPIC_PREDICTIONS),
         new ByteArraySerializer(), Prediction.serializer(), ClassifierTopology::sameAsInputPartition, PROCESSOR);
@@ -83,6 +89,12 @@ public final class ClassifierTopology {
   static Optional<Set<Integer>> sameAsInputPartition(String topic, byte[] key, Prediction prediction,
                                                      int partitionCount) {
     return Optional.of(Set.of(prediction.source().partition() % partitionCount));
+  }
+
+  /** The decode threads (imagestream.decode.threads; -1: one per core). */
+  static DecodePool decodePool(ImagestreamConfig config) {
+    int threads = config.getInt(ImagestreamConfig.DECODE_THREADS);
+    return new DecodePool(threads < 0 ? Runtime.getRuntime().availableProcessors() : threads);
   }
 
   /** One immutable preprocessor per model input shape, shared by all tasks. */

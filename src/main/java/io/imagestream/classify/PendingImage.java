@@ -1,23 +1,26 @@
 package io.imagestream.classify;
 
-import io.imagestream.image.InputShape;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * An accepted image waiting in the batch buffer, as stored (and changelogged) in the state store: where it came from,
- * its original key and bytes (a dead letter must carry them unchanged) and its decoded pixels.
+ * An image waiting in the batch buffer, as stored (and changelogged) in the state store: where it came from and its
+ * original key and bytes (a dead letter or a to-label record must carry them unchanged). Its pixels are not stored:
+ * they are several times the size of a small JPEG, and decoding again after a crash is cheaper than writing them to
+ * the changelog for every image.
  */
 record PendingImage(long arrivalWallClockMs, long timestamp, String topic, int partition, long offset, String id,
-                    byte[] key, byte[] original, InputShape shape, byte[] pixels) {
+                    byte[] key, byte[] original) {
 
-  private static final byte FORMAT_VERSION = 1;
+  /** 2: without pixels. 1 (still read, for buffers left by an older version): followed by a shape and pixels. */
+  private static final byte FORMAT_VERSION = 2;
+  private static final byte FORMAT_WITH_PIXELS = 1;
 
   byte[] encode() {
     byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
     byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
     int size = 1 + 8 + 8 + 4 + topicBytes.length + 4 + 8 + 4 + idBytes.length + 4 + (key == null ? 0 : key.length)
-        + 4 + original.length + 12 + 4 + pixels.length;
+        + 4 + original.length;
     ByteBuffer buffer = ByteBuffer.allocate(size);
     buffer.put(FORMAT_VERSION).putLong(arrivalWallClockMs).putLong(timestamp);
     putBytes(buffer, topicBytes);
@@ -25,15 +28,13 @@ record PendingImage(long arrivalWallClockMs, long timestamp, String topic, int p
     putBytes(buffer, idBytes);
     putBytes(buffer, key);
     putBytes(buffer, original);
-    buffer.putInt(shape.height()).putInt(shape.width()).putInt(shape.channels());
-    putBytes(buffer, pixels);
     return buffer.array();
   }
 
   static PendingImage decode(byte[] bytes) {
     ByteBuffer buffer = ByteBuffer.wrap(bytes);
     byte version = buffer.get();
-    if (version != FORMAT_VERSION) {
+    if (version != FORMAT_VERSION && version != FORMAT_WITH_PIXELS) {
       throw new IllegalStateException("pending image stored in unknown format version " + version);
     }
     long arrival = buffer.getLong();
@@ -44,9 +45,7 @@ record PendingImage(long arrivalWallClockMs, long timestamp, String topic, int p
     String id = new String(getBytes(buffer), StandardCharsets.UTF_8);
     byte[] key = getBytes(buffer);
     byte[] original = getBytes(buffer);
-    InputShape shape = new InputShape(buffer.getInt(), buffer.getInt(), buffer.getInt());
-    byte[] pixels = getBytes(buffer);
-    return new PendingImage(arrival, timestamp, topic, partition, offset, id, key, original, shape, pixels);
+    return new PendingImage(arrival, timestamp, topic, partition, offset, id, key, original);
   }
 
   private static void putBytes(ByteBuffer buffer, byte[] bytes) {

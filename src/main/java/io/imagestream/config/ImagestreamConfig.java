@@ -44,6 +44,7 @@ public final class ImagestreamConfig extends AbstractConfig {
 
   public static final String DECODE_MAX_PIXELS = "imagestream.decode.max.pixels";
   public static final String DECODE_MAX_BYTES = "imagestream.decode.max.bytes";
+  public static final String DECODE_THREADS = "imagestream.decode.threads";
   public static final String RESIZE_INTERPOLATION = "imagestream.resize.interpolation";
 
   public static final String ACTIVE_UNCERTAINTY_THRESHOLD = "imagestream.active.uncertainty.threshold";
@@ -100,6 +101,9 @@ public final class ImagestreamConfig extends AbstractConfig {
           "Images whose header declares more pixels (width x height) are refused before decoding (TOO_LARGE).")
       .define(DECODE_MAX_BYTES, Type.INT, 16 * 1024 * 1024, Range.atLeast(1), Importance.MEDIUM,
           "Encoded images larger than this are refused (TOO_LARGE).")
+      .define(DECODE_THREADS, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM,
+          "Threads that decode images beside the stream threads, shared by them; -1: one per core, 0: decode on "
+              + "the stream threads.")
       .define(RESIZE_INTERPOLATION, Type.STRING, "bilinear", ValidString.in("bilinear", "nearest"), Importance.LOW,
           "How images are resized to the model's input.")
       .define(ACTIVE_UNCERTAINTY_THRESHOLD, Type.DOUBLE, 0.6, Range.between(0, 1), Importance.MEDIUM,

@@ -50,8 +50,7 @@ public final class ImagePreprocessor {
    *     exception escapes (except the JVM's own VirtualMachineErrors)
    */
   public byte[] toPixels(byte[] encoded) throws ImageRejectedException {
-    checkSize(encoded);
-    ImageFormat format = formatOf(encoded);
+    ImageFormat format = precheck(encoded);
     DecodedImage image = decoder.decode(encoded, format);
     if (shape.channels() == 1) {
       image = Channels.toGrey(image); // before resizing, as Keras converts to 'L' and then resizes
@@ -61,6 +60,15 @@ public final class ImagePreprocessor {
       image = Channels.toRgb(image);
     }
     return image.samples();
+  }
+
+  /**
+   * The checks that need no decoding (empty, too many bytes, not a supported format), for callers that decode later
+   * or elsewhere but want plainly bad input refused at once; {@link #toPixels} runs them too.
+   */
+  public ImageFormat precheck(byte[] encoded) throws ImageRejectedException {
+    checkSize(encoded);
+    return formatOf(encoded);
   }
 
   /**

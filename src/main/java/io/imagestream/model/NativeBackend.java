@@ -25,6 +25,26 @@ public final class NativeBackend {
     initialised = true;
   }
 
+  /** Threads each network call may use (OMP_NUM_THREADS; ND4J's default is one per core). */
+  public static int threadsPerCall() {
+    init();
+    return Math.max(1, Nd4j.getEnvironment().maxThreads());
+  }
+
+  /**
+   * Why the given number of concurrent network callers would oversubscribe the cores, with what to set instead; empty
+   * when callers x threads per call fits. Oversubscribed OpenMP threads spin against each other and run slower
+   * together than one caller alone.
+   */
+  public static java.util.Optional<String> oversubscription(int callers, int threadsPerCall, int cores) {
+    if ((long) callers * threadsPerCall <= cores) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(callers + " stream threads x " + threadsPerCall + " ND4J threads each exceeds the "
+        + cores + " cores: start the JVM with OMP_NUM_THREADS=" + Math.max(1, cores / callers)
+        + " or use fewer stream threads (imagestream.classifier.stream.threads)");
+  }
+
   /** True when convolution layers will use oneDNN. */
   public static boolean oneDnnEnabled() {
     init();
