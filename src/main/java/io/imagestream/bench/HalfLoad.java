@@ -282,6 +282,8 @@ final class HalfLoad {
     used.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, streams.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
     used.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(streams.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)));
     used.put(ImagestreamConfig.STREAM_THREADS, Integer.toString(config.getInt(ImagestreamConfig.STREAM_THREADS)));
+    int decodeThreads = config.getInt(ImagestreamConfig.DECODE_THREADS);
+    used.put(ImagestreamConfig.DECODE_THREADS, decodeThreads + (decodeThreads == -1 ? " (one per core)" : ""));
     used.put(ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD,
         Double.toString(config.getDouble(ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD)));
     return used;
