@@ -40,6 +40,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * broker (exactly-once, decode, batch, predict, produce), micro-batched and record by record.
  */
 final class Benchmark {
+  /**
+   * Active learning off in every classifier the bench runs: the untrained bench model is unsure of every image, so
+   * each would also be written to to-label with its original bytes (a trained model is unsure of a few), and the
+   * Python peer does not do it either.
+   */
+  static final String UNCERTAINTY_THRESHOLD = "0";
+
   record Settings(Duration measure, int pipelineImages, int rounds) {}
 
   private final Settings settings;
@@ -106,6 +113,43 @@ final class Benchmark {
   }
 
   private double pipelineOnce(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
+    Backlog backlog = backlog(broker, images);
+    Map<String, String> values = new HashMap<>();
+    values.put(ImagestreamConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+    values.put(ImagestreamConfig.TOPIC_IMAGES, backlog.in());
+    values.put(ImagestreamConfig.TOPIC_PREDICTIONS, backlog.out());
+    values.put(ImagestreamConfig.TOPIC_DLQ, backlog.dlq());
+    values.put(ImagestreamConfig.APPLICATION_ID, "bench-" + backlog.run());
+    values.put(ImagestreamConfig.BATCH_SIZE, Integer.toString(batchSize));
+    values.put(ImagestreamConfig.BATCH_MAX_WAIT_MS, "20");
+    values.put(ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD, UNCERTAINTY_THRESHOLD);
+    try (ClassifierService service = new ClassifierService(ImagestreamConfig.of(values), new ServingModel(model),
+        ClassifierMetrics.discarding())) {
+      service.start();
+      return throughput(backlog.client(), List.of(backlog.out(), backlog.dlq()), backlog.images());
+    }
+  }
+
+  /**
+   * The Python peer (bench/peer/peer.py: confluent-kafka, Pillow, PyTorch, the same CNN and weights) on the same
+   * backlog, measured the same way (first to last prediction seen by a read_committed consumer).
+   */
+  double peer(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
+    return median(() -> {
+      Backlog backlog = backlog(broker, images);
+      try {
+        return PythonPeer.run(broker.bootstrapServers(), backlog.in(), backlog.out(), model, batchSize, 20,
+            backlog.images(), Duration.ofMinutes(10)).imagesPerSecond();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("the Python peer failed: " + e.getMessage(), e);
+      }
+    });
+  }
+
+  private record Backlog(String run, String in, String out, String dlq, int images, Map<String, Object> client) {}
+
+  /** Fresh 3-partition topics, with the input holding the run's images (produced before anyone consumes). */
+  private Backlog backlog(EmbeddedKafkaBroker broker, byte[][] images) {
     String run = UUID.randomUUID().toString().substring(0, 8);
     String in = "bench-images-" + run;
     String out = "bench-predictions-" + run;
@@ -127,19 +171,7 @@ final class Benchmark {
             images[i % images.length]));
       }
     }
-    Map<String, String> values = new HashMap<>();
-    values.put(ImagestreamConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-    values.put(ImagestreamConfig.TOPIC_IMAGES, in);
-    values.put(ImagestreamConfig.TOPIC_PREDICTIONS, out);
-    values.put(ImagestreamConfig.TOPIC_DLQ, dlq);
-    values.put(ImagestreamConfig.APPLICATION_ID, "bench-" + run);
-    values.put(ImagestreamConfig.BATCH_SIZE, Integer.toString(batchSize));
-    values.put(ImagestreamConfig.BATCH_MAX_WAIT_MS, "20");
-    try (ClassifierService service = new ClassifierService(ImagestreamConfig.of(values), new ServingModel(model),
-        ClassifierMetrics.discarding())) {
-      service.start();
-      return throughput(client, List.of(out, dlq), n);
-    }
+    return new Backlog(run, in, out, dlq, n, client);
   }
 
   private static double throughput(Map<String, Object> client, List<String> topics, int expected) {

@@ -100,6 +100,7 @@ final class HalfLoad {
     values.put(ImagestreamConfig.TOPIC_TO_LABEL, toLabel);
     values.put(ImagestreamConfig.TOPIC_MODELS, models);
     values.put(ImagestreamConfig.APPLICATION_ID, "bench-halfload-" + run);
+    values.put(ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD, Benchmark.UNCERTAINTY_THRESHOLD);
     ImagestreamConfig config = ImagestreamConfig.of(values); // everything else: the product's defaults
     Properties streamsProps = ClassifierStreamsConfig.of(config);
     Map<String, String> used = settingsUsed(config, streamsProps);

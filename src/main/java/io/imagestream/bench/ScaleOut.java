@@ -1,5 +1,7 @@
 package io.imagestream.bench;
 
+import io.imagestream.config.ImagestreamConfig;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +60,8 @@ final class ScaleOut {
         "imagestream.topic.to.label=bench-scale-to-label-" + run,
         "imagestream.topic.models=bench-scale-models-" + run,
         "imagestream.topic.labelled=bench-scale-labelled-" + run,
-        "imagestream.classifier.application.id=bench-scale-" + run, ""));
+        "imagestream.classifier.application.id=bench-scale-" + run,
+        ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD + "=" + Benchmark.UNCERTAINTY_THRESHOLD, ""));
     List<ChildClassifier> children = new ArrayList<>();
     try {
       for (int i = 0; i < instances; i++) { // started together: both JVMs load while the other does
