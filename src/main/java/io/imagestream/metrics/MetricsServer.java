@@ -44,9 +44,20 @@ public final class MetricsServer implements AutoCloseable {
     Gauge.builder("imagestream.nd4j.offheap.used", () -> org.bytedeco.javacpp.Pointer.physicalBytes())
         .description("Physical memory of the process as JavaCPP (ND4J's native memory manager) sees it")
         .baseUnit("bytes").register(registry);
-    Gauge.builder("imagestream.nd4j.offheap.allocated", () -> org.bytedeco.javacpp.Pointer.totalBytes())
-        .description("Native memory ND4J (JavaCPP) has allocated").baseUnit("bytes").register(registry);
+    // ND4J's CPU backend allocates tensors outside JavaCPP's accounting (Pointer.totalBytes() stays near 0), so what
+    // is outside the JVM's own pools is estimated instead: resident memory minus the heap and non-heap in use
+    // (committed heap is not subtracted: most of it is reserved, not resident).
+    Gauge.builder("imagestream.nd4j.offheap.allocated", MetricsServer::residentOutsideJvmPools)
+        .description("Resident memory beyond the JVM's heap and non-heap in use (an estimate): ND4J's tensors and "
+            + "workspaces, native libraries, thread stacks")
+        .baseUnit("bytes").register(registry);
     return registry;
+  }
+
+  static long residentOutsideJvmPools() {
+    java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+    long jvm = memory.getHeapMemoryUsage().getUsed() + memory.getNonHeapMemoryUsage().getUsed();
+    return Math.max(0, org.bytedeco.javacpp.Pointer.physicalBytes() - jvm);
   }
 
   /** Starts serving on host:port (port 0 picks a free one). */
