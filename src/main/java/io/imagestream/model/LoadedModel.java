@@ -170,6 +170,15 @@ public final class LoadedModel {
     return (plain ? out : out.dup('c')).data().asFloat();
   };
 
+  /**
+   * Runs the serving network once on a blank batch of {@code batch} images in its serving layout: oneDNN builds its
+   * primitives at the first call per input shape, and the JIT and the workspaces warm up, so the first real batch of
+   * that size is not slow.
+   */
+  public void warmUp(int batch) {
+    predict(Nd4j.zeros(serving.getLayerWiseConfigurations().getDataType(), batchShape(batch)));
+  }
+
   public float[][] predictPixels(List<byte[]> pixels) {
     return predict(toInput(pixels));
   }

@@ -121,6 +121,19 @@ class NhwcServingTest {
   }
 
   @Test
+  void warmUpRunsTheServingNetworkInItsLayoutAndLeavesPredictionsAlone() {
+    LoadedModel model = tutorialCnn(GREY_28, TEN, ModelMetadata.SOFTMAX, 6);
+    List<byte[]> pixels = randomPixels(3, GREY_28, 6);
+    float[][] before = model.predictPixels(pixels);
+    model.warmUp(32);
+    model.warmUp(1);
+    float[][] after = model.predictPixels(pixels);
+    for (int i = 0; i < before.length; i++) {
+      assertArrayEquals(before[i], after[i], 0f);
+    }
+  }
+
+  @Test
   void unconvertibleNetworkIsServedInNchw() {
     // LocalResponseNormalization has no NHWC conversion here: the model must fall back, not fail
     InputShape shape = new InputShape(12, 12, 3);
@@ -138,6 +151,7 @@ class NhwcServingTest {
     assertEquals(Layout.NCHW, model.inputLayout());
     assertSame(network, model.servingNetwork());
     assertArrayEquals(new long[] {2, 3, 12, 12}, model.batchShape(2));
+    model.warmUp(4);
     List<byte[]> pixels = randomPixels(3, shape, 5);
     float[][] p = model.predictPixels(pixels);
     float[] expected = network.output(nchw(pixels, shape), false).dup('c').data().asFloat();
