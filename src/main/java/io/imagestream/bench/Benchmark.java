@@ -70,7 +70,7 @@ final class Benchmark {
   /** Images per second of the network alone on ready tensors, median of the rounds. */
   double modelOnly(LoadedModel model, int batch) {
     InputShape s = model.inputShape();
-    INDArray input = Nd4j.rand(new int[] {batch, s.channels(), s.height(), s.width()});
+    INDArray input = Nd4j.rand(model.batchShape(batch)); // in the model's serving layout
     for (int i = 0; i < 3; i++) {
       model.predict(input); // warm-up
     }

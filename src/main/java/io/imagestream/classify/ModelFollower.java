@@ -149,13 +149,16 @@ public final class ModelFollower implements AutoCloseable {
     return model;
   }
 
-  /** One full-size batch before serving, so the first real batch does not pay for allocation and JIT. */
+  /**
+   * A full-size batch, then a single image, through the network that will serve (the NHWC copy when there is one),
+   * before the swap: oneDNN builds its primitives per input shape at the first call, so without this the first real
+   * batches after a swap would pay for it, and for allocation and JIT.
+   */
   private void warmUp(LoadedModel model) {
-    List<byte[]> blank = new ArrayList<>();
-    for (int i = 0; i < warmUpBatch; i++) {
-      blank.add(new byte[model.inputShape().pixelCount()]);
+    model.warmUp(warmUpBatch);
+    if (warmUpBatch != 1) {
+      model.warmUp(1); // a lone record flushed by the batch timeout
     }
-    model.predictPixels(blank);
   }
 
   private static void refuse(ModelsTopic.Entry entry, String why, ClassifierMetrics metrics) {

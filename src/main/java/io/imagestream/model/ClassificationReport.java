@@ -1,5 +1,6 @@
 package io.imagestream.model;
 
+import io.imagestream.image.Layout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +25,8 @@ public record ClassificationReport(List<String> classNames, long[][] confusion, 
     }
     for (int from = 0; from < all.length; from += 512) {
       int to = Math.min(all.length, from + 512);
-      float[][] probabilities = model.predict(data.features(all, from, to));
+      // the data's features are NCHW; the model converts them to its serving layout
+      float[][] probabilities = model.predict(data.features(all, from, to), Layout.NCHW);
       for (int i = from; i < to; i++) {
         confusion[data.label(i)][LoadedModel.argMax(probabilities[i - from])]++;
       }

@@ -37,7 +37,7 @@ class LoadedModelTest {
     LoadedModel model = TestModels.darkLight();
     List<byte[]> pixels = List.of(filled(TestModels.SHAPE, 20), filled(TestModels.SHAPE, 235));
     float[][] p = model.predictPixels(pixels);
-    float[] raw = model.network().output(model.toInput(pixels), false).dup('c').data().asFloat();
+    float[] raw = model.servingNetwork().output(model.toInput(pixels), false).dup('c').data().asFloat();
     assertEquals(2, raw.length, "one sigmoid unit per image");
     for (int i = 0; i < 2; i++) {
       assertEquals(2, p[i].length);
@@ -59,11 +59,12 @@ class LoadedModelTest {
   }
 
   @Test
-  void toInputIsNchwRescaledBy255() {
+  void toInputIsNchwRescaledBy255ForAModelServedInNchw() {
     InputShape shape = new InputShape(2, 3, 3);
     LoadedModel model = LoadedModel.of(null, TestModels.metadata("shape-only", 1, List.of("x", "y", "z"), shape,
         ModelMetadata.SOFTMAX));
     List<byte[]> images = randomPixels(2, shape, 8);
+    assertEquals(io.imagestream.image.Layout.NCHW, model.inputLayout(), "no network, no NHWC copy");
     INDArray input = model.toInput(images);
     assertArrayEquals(new long[] {2, 3, 2, 3}, input.shape());
     for (int n = 0; n < 2; n++) {

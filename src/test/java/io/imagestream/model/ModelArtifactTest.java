@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.imagestream.image.InputShape;
+import io.imagestream.image.Layout;
 import io.imagestream.testing.TestModels;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -51,7 +52,7 @@ class ModelArtifactTest {
 
     INDArray input = randomInput(5, 9);
     float[] expected = network.output(input, false).dup('c').data().asFloat();
-    float[][] actual = loaded.predict(input);
+    float[][] actual = loaded.predict(input, Layout.NCHW);
     assertEquals(5, actual.length);
     for (int i = 0; i < 5; i++) {
       for (int c = 0; c < 3; c++) {
@@ -67,8 +68,8 @@ class ModelArtifactTest {
     assertEquals(first.metadata().withNetworkSha256(null), second.metadata().withNetworkSha256(null));
     assertNotNull(second.metadata().networkSha256());
     INDArray input = randomInput(4, 3);
-    float[][] a = first.predict(input);
-    float[][] b = second.predict(input);
+    float[][] a = first.predict(input, Layout.NCHW);
+    float[][] b = second.predict(input, Layout.NCHW);
     for (int i = 0; i < a.length; i++) {
       assertArrayEquals(a[i], b[i], 1e-6f);
     }
