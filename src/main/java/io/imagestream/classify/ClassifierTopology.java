@@ -64,7 +64,8 @@ public final class ClassifierTopology {
 
     StoreBuilder<KeyValueStore<byte[], byte[]>> pendingStore = Stores
         .keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.ByteArray(), Serdes.ByteArray())
-        .withLoggingEnabled(Map.of("max.message.bytes", CHANGELOG_MAX_MESSAGE_BYTES));
+        .withLoggingEnabled(Map.of("max.message.bytes", CHANGELOG_MAX_MESSAGE_BYTES))
+        .withCachingEnabled();
 
     Topology topology = new Topology();
     topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),

@@ -44,6 +44,9 @@ final class RunningClassifier implements AutoCloseable {
       initial = published.orElseGet(() -> ServiceSupport.loadModel(null, config));
       source = published.isPresent() ? "topic " + models.topic() : "default model";
     }
+    // oneDNN builds its kernels at the first call of each batch shape: pay that before the first images arrive.
+    initial.warmUp(config.getInt(ImagestreamConfig.BATCH_SIZE));
+    initial.warmUp(1);
     ServingModel serving = new ServingModel(initial);
     ClassifierService service = new ClassifierService(config, serving, metrics);
     ModelFollower follower = new ModelFollower(models, initial.metadata().name(), serving, metrics,
