@@ -130,8 +130,8 @@ public final class ModelTrainer {
     long correct = 0;
     for (int from = 0; from < all.length; from += 512) {
       int to = Math.min(all.length, from + 512);
-      float[] out = NetworkCalls.run(() -> network.output(data.features(all, from, to), false)).dup('c').data()
-          .asFloat();
+      INDArray features = data.features(all, from, to);
+      float[] out = NetworkCalls.run(() -> network.output(features, false)).dup('c').data().asFloat();
       int width = out.length / (to - from);
       for (int i = from; i < to; i++) {
         int label = data.label(i);
