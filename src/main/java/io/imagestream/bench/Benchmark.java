@@ -13,6 +13,7 @@ import io.imagestream.kafka.TopicSpec;
 import io.imagestream.metrics.ClassifierMetrics;
 import io.imagestream.model.Architectures;
 import io.imagestream.model.LoadedModel;
+import io.imagestream.model.NetworkCalls;
 import io.imagestream.model.ModelMetadata;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -68,23 +69,59 @@ final class Benchmark {
   }
 
   /** Images per second of the network alone on ready tensors, median of the rounds. */
+  /**
+   * Images per second of the network alone on ready tensors, median of the rounds: as many concurrent callers as
+   * the classifier may run network calls at once (cores / threads per call, see NetworkCalls), each with its own
+   * copy of the network, as its stream threads do.
+   */
   double modelOnly(LoadedModel model, int batch) {
-    InputShape s = model.inputShape();
     INDArray input = Nd4j.rand(model.batchShape(batch)); // in the model's serving layout
-    for (int i = 0; i < 3; i++) {
-      model.predict(input); // warm-up
-    }
+    int callers = NetworkCalls.concurrency();
     return median(() -> {
-      long images = 0;
-      long start = System.nanoTime();
-      long end = start + settings.measure().toNanos();
-      while (System.nanoTime() < end) {
-        model.predict(input);
-        images += batch;
+      java.util.concurrent.atomic.AtomicLong images = new java.util.concurrent.atomic.AtomicLong();
+      java.util.concurrent.CyclicBarrier ready = new java.util.concurrent.CyclicBarrier(callers + 1);
+      long[] window = new long[2];
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < callers; t++) {
+        Thread thread = new Thread(() -> {
+          for (int i = 0; i < 3; i++) {
+            model.predict(input); // warm-up (this thread's copy of the network)
+          }
+          await(ready);
+          await(ready);
+          while (System.nanoTime() < window[1]) {
+            model.predict(input);
+            images.addAndGet(batch);
+          }
+        }, "bench-model-" + t);
+        thread.start();
+        threads.add(thread);
       }
-      return images / ((System.nanoTime() - start) / 1e9);
+      await(ready);
+      window[0] = System.nanoTime();
+      window[1] = window[0] + settings.measure().toNanos();
+      await(ready);
+      for (Thread thread : threads) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted", e);
+        }
+      }
+      return images.get() / ((System.nanoTime() - window[0]) / 1e9);
     });
   }
+
+  private static void await(java.util.concurrent.CyclicBarrier barrier) {
+    try {
+      barrier.await();
+    } catch (InterruptedException | java.util.concurrent.BrokenBarrierException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("benchmark threads out of step", e);
+    }
+  }
+
 
   /** Images per second of decoding + resizing alone, one thread. */
   double decodeOnly(ImagePreprocessor preprocessor, byte[][] images) {

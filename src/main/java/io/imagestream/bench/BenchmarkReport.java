@@ -1,5 +1,6 @@
 package io.imagestream.bench;
 
+import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.image.InputShape;
 import io.imagestream.kafka.EmbeddedKafkaBroker;
 import io.imagestream.model.ModelArtifact;
@@ -30,6 +31,8 @@ public final class BenchmarkReport {
   private BenchmarkReport() {}
 
   public static void run(boolean quick, int rounds, Path out, Consumer<String> log) throws Exception {
+    // The product's default threads per network call (the in-process pipeline runs as `classify` would).
+    NativeBackend.useThreadsPerCall(ImagestreamConfig.defaults().getInt(ImagestreamConfig.INFERENCE_THREADS));
     NativeBackend.init();
     Benchmark bench = new Benchmark(new Benchmark.Settings(Duration.ofSeconds(quick ? 2 : 5), quick ? 1500 : 5000,
         rounds), log);

@@ -282,7 +282,7 @@ final class HalfLoad {
     used.put(ImagestreamConfig.BATCH_MAX_WAIT_MS, Long.toString(config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS)));
     used.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, streams.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
     used.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(streams.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)));
-    used.put(ImagestreamConfig.STREAM_THREADS, Integer.toString(config.getInt(ImagestreamConfig.STREAM_THREADS)));
+    used.put(ImagestreamConfig.STREAM_THREADS, Integer.toString(ClassifierStreamsConfig.streamThreads(config)));
     int decodeThreads = config.getInt(ImagestreamConfig.DECODE_THREADS);
     used.put(ImagestreamConfig.DECODE_THREADS, decodeThreads + (decodeThreads == -1 ? " (one per core)" : ""));
     used.put(ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD,

@@ -33,7 +33,7 @@ public final class ClassifierService implements AutoCloseable {
   public ClassifierService(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics,
                            Properties streamsProperties) {
     this.model = model;
-    int streamThreads = config.getInt(ImagestreamConfig.STREAM_THREADS);
+    int streamThreads = ClassifierStreamsConfig.streamThreads(config);
     NativeBackend.oversubscription(streamThreads, NativeBackend.threadsPerCall(),
         Runtime.getRuntime().availableProcessors()).ifPresent(LOG::warn);
     this.decoder = ClassifierTopology.decodePool(config);

@@ -1,6 +1,7 @@
 package io.imagestream.classify;
 
 import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.model.NativeBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ public final class ClassifierStreamsConfig {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(ImagestreamConfig.APPLICATION_ID));
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ImagestreamConfig.STREAM_THREADS));
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads(config));
     props.put(StreamsConfig.STATE_DIR_CONFIG, freshStateDir());
     // Opt in now to what Kafka 5.0 will make the default (silences a warning at every start).
     props.put("processing.exception.handler.global.enabled", true);
@@ -35,6 +36,16 @@ public final class ClassifierStreamsConfig {
     Map<String, Object> client = config.clientProperties();
     props.putAll(client);
     return props;
+  }
+
+  /**
+   * imagestream.classifier.stream.threads, with -1 resolved to cores / ND4J's threads per network call (at least 1):
+   * each stream thread runs its own network calls, so together they use every core without oversubscribing.
+   */
+  public static int streamThreads(ImagestreamConfig config) {
+    int configured = config.getInt(ImagestreamConfig.STREAM_THREADS);
+    return configured > 0 ? configured
+        : Math.max(1, Runtime.getRuntime().availableProcessors() / NativeBackend.threadsPerCall());
   }
 
   /** The in-memory store restores from its changelog, so no state needs to outlive the process. */

@@ -7,6 +7,7 @@ import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.kafka.ModelsTopic;
 import io.imagestream.metrics.ClassifierMetrics;
 import io.imagestream.model.LoadedModel;
+import io.imagestream.model.NativeBackend;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,8 @@ import java.util.Optional;
  * models topic, else the default model), the streams service, and the follower that hot-swaps newer versions.
  */
 final class RunningClassifier implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunningClassifier.class);
+
   final ClassifierService service;
   final ModelFollower follower;
   final LoadedModel initial;
@@ -30,6 +33,11 @@ final class RunningClassifier implements AutoCloseable {
   }
 
   static RunningClassifier start(ImagestreamConfig config, Path modelFile, MeterRegistry registry) {
+    if (!NativeBackend.useThreadsPerCall(config.getInt(ImagestreamConfig.INFERENCE_THREADS))) {
+      LOG.warn("{}={} applies from the next start: ND4J was loaded already with {} threads per call",
+          ImagestreamConfig.INFERENCE_THREADS, config.getInt(ImagestreamConfig.INFERENCE_THREADS),
+          NativeBackend.threadsPerCall());
+    }
     ClassifierMetrics metrics = new ClassifierMetrics(registry);
     ModelsTopic models = new ModelsTopic(config.clientProperties(), config.getString(ImagestreamConfig.TOPIC_MODELS));
     String name = config.getString(ImagestreamConfig.MODEL_NAME);

@@ -55,6 +55,7 @@ public final class ImagestreamConfig extends AbstractConfig {
 
   public static final String APPLICATION_ID = "imagestream.classifier.application.id";
   public static final String STREAM_THREADS = "imagestream.classifier.stream.threads";
+  public static final String INFERENCE_THREADS = "imagestream.inference.threads";
   public static final String METRICS_HOST = "imagestream.metrics.host";
 
   public static final String TRAINER_GROUP_ID = "imagestream.trainer.group.id";
@@ -116,8 +117,13 @@ public final class ImagestreamConfig extends AbstractConfig {
               + "they publish, and classifiers refuse models whose signature is missing or wrong. Never logged.")
       .define(APPLICATION_ID, Type.STRING, "imagestream-classifier", Importance.MEDIUM,
           "Kafka Streams application.id of the classifier: instances with the same id share the work.")
-      .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
-          "Stream threads per classifier instance (each runs its own batches).")
+      .define(STREAM_THREADS, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM,
+          "Stream threads per classifier instance (each runs its own batches on its own copy of the network); -1: "
+              + "cores / ND4J's threads per network call (imagestream.inference.threads), at least 1.")
+      .define(INFERENCE_THREADS, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM,
+          "Threads each network call uses (OMP_NUM_THREADS for ND4J, applied at start; an OMP_NUM_THREADS in the "
+              + "environment wins); 0: ND4J's default, one per core. Stream threads x this should not exceed the "
+              + "cores.")
       .define(METRICS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
           "Address the /metrics and /health endpoints bind to.")
       .define(TRAINER_GROUP_ID, Type.STRING, "imagestream-trainer", Importance.LOW,

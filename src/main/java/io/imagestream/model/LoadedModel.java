@@ -27,6 +27,11 @@ public final class LoadedModel {
 
   private final MultiLayerNetwork network;
   private final MultiLayerNetwork serving;
+  /**
+   * A copy of the serving network per calling thread: DL4J's output() is synchronised per network, so stream threads
+   * sharing one network would take turns; with a copy each (a few MB) they classify at the same time.
+   */
+  private final ThreadLocal<MultiLayerNetwork> replicas;
   private final Layout layout;
   private final ModelMetadata metadata;
   private final String artifactSha256;
@@ -51,6 +56,8 @@ public final class LoadedModel {
             nhwc.whyNot());
       }
     }
+    MultiLayerNetwork shared = this.serving;
+    this.replicas = ThreadLocal.withInitial(() -> shared.clone());
   }
 
   /** Checks that the network takes the declared input and gives the declared outputs, by running it once. */
@@ -150,7 +157,8 @@ public final class LoadedModel {
   public float[][] predict(INDArray input) {
     // The adapter reads the output where the network wrote it (its output workspace), so the output is neither
     // detached into a fresh off-heap array nor duplicated before reaching the Java heap.
-    float[] flat = NetworkCalls.run(() -> serving.output(input, null, null, TO_FLOATS));
+    MultiLayerNetwork network = replicas.get();
+    float[] flat = NetworkCalls.run(() -> network.output(input, null, null, TO_FLOATS));
     int n = (int) input.size(0);
     float[][] probabilities = new float[n][classCount];
     if (flat.length == n && classCount == 2) { // sigmoid: the unit is the probability of class 1, as in Keras

@@ -11,12 +11,47 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class NativeBackend {
   static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
   private static volatile boolean initialised;
+  private static volatile int requestedThreadsPerCall;
+
+  /** What libc offers us: setting an environment variable of this process, for native libraries loaded later. */
+  private interface LibC extends com.sun.jna.Library {
+    int setenv(String name, String value, int overwrite);
+  }
 
   private NativeBackend() {}
+
+  /**
+   * Threads each network call may use, to be set before ND4J loads (its OpenMP runtime reads OMP_NUM_THREADS once,
+   * when it loads). One thread per call and one call per core beats two threads per call here: the 2-conv CNN runs at
+   * ~965 images/s on 1 thread (1.1 cores busy) against ~1,050 on 2 (2 cores busy), so a second concurrent call on the
+   * other core nearly doubles throughput. 0 keeps ND4J's default (one per core). An OMP_NUM_THREADS already in the
+   * environment wins.
+   *
+   * @return false when ND4J was already loaded with another value (the setting then applies at the next start)
+   */
+  public static synchronized boolean useThreadsPerCall(int threads) {
+    if (threads <= 0 || System.getenv("OMP_NUM_THREADS") != null) {
+      return true;
+    }
+    if (initialised) {
+      return threadsPerCall() == threads;
+    }
+    requestedThreadsPerCall = threads;
+    return true;
+  }
 
   public static synchronized void init() {
     if (initialised) {
       return;
+    }
+    if (requestedThreadsPerCall > 0) {
+      try {
+        ((LibC) com.sun.jna.Native.loadLibrary("c", LibC.class))
+            .setenv("OMP_NUM_THREADS", Integer.toString(requestedThreadsPerCall), 0);
+      } catch (RuntimeException | LinkageError e) { // no libc to call: ND4J keeps its default
+        org.slf4j.LoggerFactory.getLogger(NativeBackend.class)
+            .warn("cannot set OMP_NUM_THREADS={} ({}); ND4J uses its default", requestedThreadsPerCall, e.toString());
+      }
     }
     if (System.getProperty(HELPERS_DISABLE_PROPERTY) == null) {
       System.setProperty(HELPERS_DISABLE_PROPERTY, "false");

@@ -1,0 +1,34 @@
+package io.imagestream.classify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.model.NativeBackend;
+import java.util.Map;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+/** The thread budget: stream threads x ND4J threads per call fit the cores unless the user says otherwise. */
+class ClassifierStreamsConfigTest {
+
+  @Test
+  void byDefaultOneStreamThreadPerNetworkCallTheCoresAllow() {
+    int expected = Math.max(1, Runtime.getRuntime().availableProcessors() / NativeBackend.threadsPerCall());
+    assertEquals(expected, ClassifierStreamsConfig.streamThreads(ImagestreamConfig.defaults()));
+    assertEquals(expected, ClassifierStreamsConfig.of(ImagestreamConfig.defaults())
+        .get(StreamsConfig.NUM_STREAM_THREADS_CONFIG));
+  }
+
+  @Test
+  void anExplicitCountIsKept() {
+    ImagestreamConfig config = ImagestreamConfig.of(Map.of(ImagestreamConfig.STREAM_THREADS, "3"));
+    assertEquals(3, ClassifierStreamsConfig.streamThreads(config));
+    assertEquals(3, ClassifierStreamsConfig.of(config).get(StreamsConfig.NUM_STREAM_THREADS_CONFIG));
+  }
+
+  @Test
+  void exactlyOnceAlways() {
+    assertEquals(StreamsConfig.EXACTLY_ONCE_V2,
+        ClassifierStreamsConfig.of(ImagestreamConfig.defaults()).get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+  }
+}
