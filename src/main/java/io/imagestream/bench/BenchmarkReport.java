@@ -6,6 +6,7 @@ import io.imagestream.kafka.EmbeddedKafkaBroker;
 import io.imagestream.model.ModelArtifact;
 import io.imagestream.model.LoadedModel;
 import io.imagestream.model.NativeBackend;
+import io.imagestream.model.NetworkCalls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -311,6 +312,8 @@ public final class BenchmarkReport {
     for (Target t : targets(r, m)) {
       md.append(t.markdownRow()).append('\n');
     }
+    md.append("\nWhy the missed targets are missed, what the design does about each, and what would close the rest: ")
+        .append("[performance.md](performance.md).\n");
     md.append("\n![throughput and latency chart](benchmarks.png)\n");
     return md.toString();
   }
@@ -495,6 +498,14 @@ public final class BenchmarkReport {
     md.append('\n');
   }
 
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
   private static String machine() throws IOException {
     String cpu = "unknown CPU";
     Path cpuinfo = Path.of("/proc/cpuinfo");
@@ -503,9 +514,11 @@ public final class BenchmarkReport {
           .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
     }
     return String.format("- %s, %d cores visible to the JVM, %d MB max heap%n- Java %s (%s)%n- ND4J native CPU "
-            + "backend, oneDNN layer helpers %s; DL4J 1.0.0-M2.1; Kafka 4.3.1%n", cpu,
+            + "backend, oneDNN layer helpers %s, %d thread(s) per network call, up to %d calls at once, models "
+            + "served in NHWC; DL4J 1.0.0-M2.1; Kafka 4.3.1%n- load average at the start: %s%n", cpu,
         Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
         System.getProperty("java.version"), System.getProperty("java.vm.name"),
-        NativeBackend.oneDnnEnabled() ? "on" : "OFF");
+        NativeBackend.oneDnnEnabled() ? "on" : "OFF", NativeBackend.threadsPerCall(), NetworkCalls.concurrency(),
+        loadAverage());
   }
 }

@@ -188,7 +188,8 @@ class PythonPeerIT {
   private static LoadedModel sharpened(LoadedModel model) {
     int last = model.network().getnLayers() - 1;
     model.network().getLayer(last).setParam("W", model.network().getLayer(last).getParam("W").mul(20));
-    return model;
+    // A LoadedModel serves from a copy made when it was built: wrap the changed network anew.
+    return LoadedModel.of(model.network(), model.metadata());
   }
 
   private static byte[] key(String id) {

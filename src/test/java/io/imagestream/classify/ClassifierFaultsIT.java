@@ -71,6 +71,11 @@ class ClassifierFaultsIT {
       Random random = new Random(11);
       classifier = ChildJvm.start(dir.resolve("classifier-" + started++ + ".log"), "classify", "--bootstrap-servers",
           bootstrap, "--config", config.toString(), "--metrics-port", "0");
+      // v1 must have classified on every partition before the swap for "v1, then v2" to be checkable per partition
+      // (with several stream threads a partition can move between them at start and lag behind for a while).
+      Awaitility.await().atMost(MOVE_TIMEOUT).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+          .until(() -> TopicReader.committedEnds(bootstrap, List.of(predictions)).values().stream()
+              .allMatch(end -> end > 0));
       for (int kill = 1; kill <= KILLS; kill++) {
         // A seeded random moment: after 100..700 more committed outputs, i.e. some 0.5..3.5 s into steady work.
         awaitMoved(bootstrap, outputs, 100 + random.nextInt(600), classifier, dir.resolve("classifier-" + (started - 1) + ".log"));

@@ -88,6 +88,14 @@ public final class TopicReader {
    * The sum over the topics' partitions of their last stable offsets (what read_committed readers can reach): it only
    * grows, and it grows when committed output is added, so it tells cheaply whether a stream is moving.
    */
+  /** Per partition: the offset up to which read_committed consumers can read. */
+  public static java.util.Map<org.apache.kafka.common.TopicPartition, Long> committedEnds(String bootstrapServers,
+                                                                                          List<String> topics) {
+    try (KafkaConsumer<byte[], byte[]> consumer = atBeginning(bootstrapServers, topics)) {
+      return consumer.endOffsets(consumer.assignment());
+    }
+  }
+
   public static long committedEnd(String bootstrapServers, List<String> topics) {
     try (KafkaConsumer<byte[], byte[]> consumer = atBeginning(bootstrapServers, topics)) {
       return consumer.endOffsets(consumer.assignment()).values().stream().mapToLong(Long::longValue).sum();
