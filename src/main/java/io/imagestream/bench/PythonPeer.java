@@ -58,8 +58,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * The benchmark's peer: {@code bench/peer/peer.py}, a plain Python consumer (Debian's python3-confluent-kafka,
  * python3-torch, python3-pil, python3-numpy) doing the classifier's job on the same topics with the same network and
  * weights, at-least-once. This class exports a model's weights for it, starts it as a child process and measures it
- * the way {@code Benchmark} measures the Java pipeline: from the first to the last prediction seen on the output
- * topic by a read_committed consumer, {@code (n - 1) / (last - first)}.
+ * the way {@code Benchmark} measures the Java pipeline: the steady rate of predictions seen on the output topic by a
+ * read_committed consumer, between the 10 % and the 90 % arrival ({@link ArrivalClock}).
  *
  * <p>Usage: {@code PythonPeer.check()} (skip the peer when it is not ok), then
  * {@code PythonPeer.run(bootstrap, inTopic, outTopic, model, 32, 20, n, Duration.ofMinutes(10))} once the input
@@ -89,7 +89,7 @@ public final class PythonPeer {
    *
    * @param images         predictions the peer produced
    * @param skipped        input records it could not decode (skipped, counted)
-   * @param imagesPerSecond measured outside the peer like the Java pipeline: first to last prediction arriving on the
+   * @param imagesPerSecond measured outside the peer like the Java pipeline: the steady rate of predictions arriving on the
    *                       output topic (read_committed), (n - 1) / seconds
    * @param outputsSeen    predictions that measurement saw
    * @param peerImagesPerSecond the peer's own measurement: first to last delivery acknowledgement, (n - 1) / seconds
@@ -424,7 +424,7 @@ public final class PythonPeer {
 
   /**
    * Counts the records arriving on the output topic (read_committed, from its end offsets at creation), noting the
-   * first and last arrival times: Benchmark's measurement of the Java pipeline, for the peer.
+   * arrival times (ArrivalClock): Benchmark's measurement of the Java pipeline, for the peer.
    */
   static final class OutputClock implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -432,12 +432,12 @@ public final class PythonPeer {
     private final AtomicInteger expected;
     private volatile boolean stop;
     private volatile int seen;
-    private volatile long first;
-    private volatile long last;
+    private final ArrivalClock clock;
     private volatile RuntimeException failure;
 
     OutputClock(String bootstrap, String topic, int expected) {
       this.expected = new AtomicInteger(expected);
+      this.clock = new ArrivalClock(expected);
       Map<String, Object> props = new HashMap<>();
       props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
       props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -456,12 +456,9 @@ public final class PythonPeer {
       try {
         while (!stop && seen < expected.get()) {
           ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+          long now = System.nanoTime();
           for (int i = 0; i < records.count(); i++) {
-            long now = System.nanoTime();
-            if (seen == 0) {
-              first = now;
-            }
-            last = now;
+            clock.arrived(now);
             seen++;
           }
         }
@@ -478,7 +475,7 @@ public final class PythonPeer {
       return seen;
     }
 
-    /** Waits for the expected count, then returns (n - 1) / (last - first) in records per second. */
+    /** Waits for the expected count, then returns the steady rate (ArrivalClock) in records per second. */
     double await(Duration timeout) {
       try {
         thread.join(timeout.toMillis());
@@ -491,7 +488,7 @@ public final class PythonPeer {
       if (thread.isAlive() || seen < expected.get()) {
         throw new IllegalStateException("only " + seen + " of " + expected.get() + " peer predictions arrived");
       }
-      return seen <= 1 ? 0 : (seen - 1) / Math.max(1e-9, (last - first) / 1e9);
+      return clock.steadyRate();
     }
 
     @Override

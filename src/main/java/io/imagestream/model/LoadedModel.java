@@ -4,6 +4,8 @@ import io.imagestream.image.ImagePreprocessor;
 import io.imagestream.image.InputShape;
 import io.imagestream.image.Layout;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.adapters.OutputAdapter;
@@ -29,9 +31,10 @@ public final class LoadedModel {
   private final MultiLayerNetwork serving;
   /**
    * A copy of the serving network per calling thread: DL4J's output() is synchronised per network, so stream threads
-   * sharing one network would take turns; with a copy each (a few MB) they classify at the same time.
+   * sharing one network would take turns; with a copy per concurrent call (a few MB each) they classify at the same
+   * time. Made here, when the model loads (off the serving path), not at a stream thread's first batch.
    */
-  private final ThreadLocal<MultiLayerNetwork> replicas;
+  private final BlockingQueue<MultiLayerNetwork> replicas;
   private final Layout layout;
   private final ModelMetadata metadata;
   private final String artifactSha256;
@@ -56,8 +59,11 @@ public final class LoadedModel {
             nhwc.whyNot());
       }
     }
-    MultiLayerNetwork shared = this.serving;
-    this.replicas = ThreadLocal.withInitial(() -> shared.clone());
+    int copies = serving == null ? 1 : NetworkCalls.concurrency();
+    this.replicas = new ArrayBlockingQueue<>(copies);
+    for (int i = 0; serving != null && i < copies; i++) {
+      replicas.add(i == 0 ? serving : serving.clone());
+    }
   }
 
   /** Checks that the network takes the declared input and gives the declared outputs, by running it once. */
@@ -157,8 +163,18 @@ public final class LoadedModel {
   public float[][] predict(INDArray input) {
     // The adapter reads the output where the network wrote it (its output workspace), so the output is neither
     // detached into a fresh off-heap array nor duplicated before reaching the Java heap.
-    MultiLayerNetwork network = replicas.get();
-    float[] flat = NetworkCalls.run(() -> network.output(input, null, null, TO_FLOATS));
+    float[] flat = NetworkCalls.run(() -> {
+      // NetworkCalls admits at most as many calls as there are copies, so one is always free.
+      MultiLayerNetwork network = replicas.poll();
+      MultiLayerNetwork use = network != null ? network : serving;
+      try {
+        return use.output(input, null, null, TO_FLOATS);
+      } finally {
+        if (network != null) {
+          replicas.offer(network);
+        }
+      }
+    });
     int n = (int) input.size(0);
     float[][] probabilities = new float[n][classCount];
     if (flat.length == n && classCount == 2) { // sigmoid: the unit is the probability of class 1, as in Keras
@@ -191,7 +207,10 @@ public final class LoadedModel {
    * that size is not slow.
    */
   public void warmUp(int batch) {
-    predict(Nd4j.zeros(serving.getLayerWiseConfigurations().getDataType(), batchShape(batch)));
+    INDArray blank = Nd4j.zeros(serving.getLayerWiseConfigurations().getDataType(), batchShape(batch));
+    for (int i = 0; i < replicas.size(); i++) { // the copies take turns (first out, last back in): each runs once
+      predict(blank);
+    }
   }
 
   public float[][] predictPixels(List<byte[]> pixels) {
