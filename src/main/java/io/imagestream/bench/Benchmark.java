@@ -48,6 +48,9 @@ final class Benchmark {
    */
   static final String UNCERTAINTY_THRESHOLD = "0";
 
+  /** Partitions of the benchmark's topics: as topics/images.properties (a multiple of 1, 2 and 3 stream threads). */
+  static final int PARTITIONS = 6;
+
   record Settings(Duration measure, int pipelineImages, int rounds) {}
 
   private final Settings settings;
@@ -185,7 +188,7 @@ final class Benchmark {
 
   private record Backlog(String run, String in, String out, String dlq, int images, Map<String, Object> client) {}
 
-  /** Fresh 3-partition topics, with the input holding the run's images (produced before anyone consumes). */
+  /** Fresh topics of PARTITIONS partitions, with the input holding the run's images (produced before anyone consumes). */
   private Backlog backlog(EmbeddedKafkaBroker broker, byte[][] images) {
     String run = UUID.randomUUID().toString().substring(0, 8);
     String in = "bench-images-" + run;
@@ -193,8 +196,9 @@ final class Benchmark {
     String dlq = "bench-dlq-" + run;
     Map<String, Object> client = Map.of("bootstrap.servers", broker.bootstrapServers());
     try (Admin admin = Admin.create(client)) {
-      new TopicInitializer(admin).ensure(List.of(new TopicSpec(in, 3, (short) 1, Map.of("max.message.bytes",
-          "16777216")), new TopicSpec(out, 3, (short) 1, Map.of()), new TopicSpec(dlq, 3, (short) 1, Map.of())),
+      new TopicInitializer(admin).ensure(List.of(new TopicSpec(in, PARTITIONS, (short) 1, Map.of("max.message.bytes",
+          "16777216")), new TopicSpec(out, PARTITIONS, (short) 1, Map.of()),
+          new TopicSpec(dlq, PARTITIONS, (short) 1, Map.of())),
           Duration.ofSeconds(60));
     }
     int n = settings.pipelineImages();

@@ -299,9 +299,10 @@ public final class BenchmarkReport {
         md.append(row("Python peer", key.substring("peer:".length()), value)).append('\n');
       }
     });
-    md.append("\nPipeline: a backlog of images is produced to a 3-partition topic of the embedded broker, then the ")
-        .append("classifier (Kafka Streams, exactly_once_v2, 1 stream thread) starts; images/s from its first to its ")
-        .append("last committed output. Inputs are synthetic (gradients, shapes, noise), made in the run. Active ")
+    md.append("\nPipeline: a backlog of images is produced to a " + Benchmark.PARTITIONS + "-partition topic of the ")
+        .append("embedded broker, then the classifier (Kafka Streams, exactly_once_v2, the product's default threads: ")
+        .append("see Machine) starts in the same JVM; images/s is the steady rate between its 10 % and 90 % committed ")
+        .append("output (start-up and the last partition's tail left out). Inputs are synthetic (gradients, shapes, noise), made in the run. Active ")
         .append("learning is off in every classifier of the bench (imagestream.active.uncertainty.threshold=0): the ")
         .append("64x64 bench model is untrained, so it would send every image to to-label as well (a trained model ")
         .append("sends few), and the peer does not do it either. Python peer: bench/peer/peer.py (confluent-kafka, ")

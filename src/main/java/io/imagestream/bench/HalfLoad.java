@@ -89,7 +89,7 @@ final class HalfLoad {
     String dlq = "bench-halfload-dlq-" + run;
     String toLabel = "bench-halfload-to-label-" + run;
     String models = "bench-halfload-models-" + run;
-    BenchKafka.createTopics(bootstrapServers, 3, in, out, dlq);
+    BenchKafka.createTopics(bootstrapServers, Benchmark.PARTITIONS, in, out, dlq);
     BenchKafka.createTopics(bootstrapServers, 1, toLabel, models);
 
     Map<String, String> values = new HashMap<>();
