@@ -24,11 +24,11 @@ class TopicDefinitionsTest {
     SortedMap<String, TopicSpec> specs = TopicDefinitions.load(TOPICS);
 
     assertEquals(List.of("images", "images-dlq", "labelled-images", "models", "predictions", "to-label"), List.copyOf(specs.keySet()));
-    assertEquals(new TopicSpec("images", 3, (short) 1,
+    assertEquals(new TopicSpec("images", 6, (short) 1,
         Map.of("max.message.bytes", MiB16, "retention.ms", "604800000")), specs.get("images"));
-    assertEquals(new TopicSpec("predictions", 3, (short) 1,
+    assertEquals(new TopicSpec("predictions", 6, (short) 1,
         Map.of("max.message.bytes", "1048576")), specs.get("predictions"));
-    assertEquals(new TopicSpec("images-dlq", 3, (short) 1,
+    assertEquals(new TopicSpec("images-dlq", 6, (short) 1,
         Map.of("max.message.bytes", MiB16, "retention.ms", String.valueOf(30L * 24 * 60 * 60 * 1000))),
         specs.get("images-dlq"));
     assertEquals(new TopicSpec("labelled-images", 3, (short) 1,
