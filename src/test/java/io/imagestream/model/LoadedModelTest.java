@@ -8,7 +8,6 @@ import io.imagestream.image.InputShape;
 import io.imagestream.testing.TestModels;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -21,7 +20,7 @@ class LoadedModelTest {
     List<String> classes = List.of("a", "b", "c", "d");
     LoadedModel model = LoadedModel.of(Architectures.build(Architectures.KERAS_TUTORIAL_CNN, shape, 4, 3, 0.001),
         TestModels.metadata("soft", 1, classes, shape, ModelMetadata.SOFTMAX));
-    float[][] p = model.predictPixels(randomPixels(6, shape, 4));
+    float[][] p = model.predictPixels(TestModels.randomPixels(6, shape, 4));
     assertEquals(6, p.length);
     for (float[] row : p) {
       assertEquals(4, row.length);
@@ -35,7 +34,7 @@ class LoadedModelTest {
   @Test
   void sigmoidOutputBecomesTwoColumnsOneMinusPAndP() {
     LoadedModel model = TestModels.darkLight();
-    List<byte[]> pixels = List.of(filled(TestModels.SHAPE, 20), filled(TestModels.SHAPE, 235));
+    List<byte[]> pixels = List.of(TestModels.filled(TestModels.SHAPE, 20), TestModels.filled(TestModels.SHAPE, 235));
     float[][] p = model.predictPixels(pixels);
     float[] raw = model.servingNetwork().output(model.toInput(pixels), false).dup('c').data().asFloat();
     assertEquals(2, raw.length, "one sigmoid unit per image");
@@ -63,7 +62,7 @@ class LoadedModelTest {
     InputShape shape = new InputShape(2, 3, 3);
     LoadedModel model = LoadedModel.of(null, TestModels.metadata("shape-only", 1, List.of("x", "y", "z"), shape,
         ModelMetadata.SOFTMAX));
-    List<byte[]> images = randomPixels(2, shape, 8);
+    List<byte[]> images = TestModels.randomPixels(2, shape, 8);
     assertEquals(io.imagestream.image.Layout.NCHW, model.inputLayout(), "no network, no NHWC copy");
     INDArray input = model.toInput(images);
     assertArrayEquals(new long[] {2, 3, 2, 3}, input.shape());
@@ -82,21 +81,6 @@ class LoadedModelTest {
     float[] flat = input.dup('c').data().asFloat();
     assertEquals((images.get(0)[1] & 0xFF) / 255f, flat[6], 1e-7, "first pixel's G is the first value of plane 1");
     assertEquals((images.get(1)[2] & 0xFF) / 255f, flat[18 + 12], 1e-7, "second image's first B");
-  }
-
-  private static List<byte[]> randomPixels(int count, InputShape shape, long seed) {
-    Random random = new Random(seed);
-    byte[][] out = new byte[count][shape.pixelCount()];
-    for (byte[] image : out) {
-      random.nextBytes(image);
-    }
-    return Arrays.asList(out);
-  }
-
-  private static byte[] filled(InputShape shape, int value) {
-    byte[] pixels = new byte[shape.pixelCount()];
-    Arrays.fill(pixels, (byte) value);
-    return pixels;
   }
 
   private static double sum(float[] row) {

@@ -65,7 +65,7 @@ class NhwcServingTest {
   void trainedModelLoadedFromAnArtifact() {
     LoadedModel model = TestModels.darkLight(); // through ModelArtifact.load, i.e. LoadedModel.verified
     assertNhwcMatchesNchw(model, 12);
-    float[][] p = model.predictPixels(List.of(filled(TestModels.SHAPE, 20), filled(TestModels.SHAPE, 235)));
+    float[][] p = model.predictPixels(List.of(TestModels.filled(TestModels.SHAPE, 20), TestModels.filled(TestModels.SHAPE, 235)));
     assertEquals(0, LoadedModel.argMax(p[0]), Arrays.toString(p[0]));
     assertEquals(1, LoadedModel.argMax(p[1]), Arrays.toString(p[1]));
   }
@@ -104,7 +104,7 @@ class NhwcServingTest {
     InputShape shape = new InputShape(12, 14, 3);
     LoadedModel model = tutorialCnn(shape, List.of("x", "y", "z"), ModelMetadata.SOFTMAX, 5);
     assertEquals(Layout.NHWC, model.inputLayout());
-    List<byte[]> images = randomPixels(2, shape, 3);
+    List<byte[]> images = TestModels.randomPixels(2, shape, 3);
     INDArray input = model.toInput(images);
     assertArrayEquals(new long[] {2, 12, 14, 3}, input.shape());
     assertArrayEquals(new long[] {2, 12, 14, 3}, model.batchShape(2));
@@ -123,7 +123,7 @@ class NhwcServingTest {
   @Test
   void warmUpRunsTheServingNetworkInItsLayoutAndLeavesPredictionsAlone() {
     LoadedModel model = tutorialCnn(GREY_28, TEN, ModelMetadata.SOFTMAX, 6);
-    List<byte[]> pixels = randomPixels(3, GREY_28, 6);
+    List<byte[]> pixels = TestModels.randomPixels(3, GREY_28, 6);
     float[][] before = model.predictPixels(pixels);
     model.warmUp(32);
     model.warmUp(1);
@@ -152,7 +152,7 @@ class NhwcServingTest {
     assertSame(network, model.servingNetwork());
     assertArrayEquals(new long[] {2, 3, 12, 12}, model.batchShape(2));
     model.warmUp(4);
-    List<byte[]> pixels = randomPixels(3, shape, 5);
+    List<byte[]> pixels = TestModels.randomPixels(3, shape, 5);
     float[][] p = model.predictPixels(pixels);
     float[] expected = network.output(nchw(pixels, shape), false).dup('c').data().asFloat();
     for (int i = 0; i < 3; i++) {
@@ -177,7 +177,7 @@ class NhwcServingTest {
   void servingCopyIsIndependentOfTheTrainingNetwork() {
     LoadedModel model = TestModels.darkLight();
     assertNotSame(model.network(), model.servingNetwork());
-    List<byte[]> pixels = randomPixels(4, TestModels.SHAPE, 8);
+    List<byte[]> pixels = TestModels.randomPixels(4, TestModels.SHAPE, 8);
     float[][] before = model.predictPixels(pixels);
     // training network() (what a warm start or a careless caller does) leaves the served model as it was
     new ModelTrainer(new ModelTrainer.Options(1, 32, 3)).fit(model.network(), TestModels.darkLightData(64, 4), null,
@@ -239,15 +239,6 @@ class NhwcServingTest {
     return Nd4j.create(data, new long[] {pixels.size(), shape.channels(), shape.height(), shape.width()}, 'c');
   }
 
-  private static List<byte[]> randomPixels(int count, InputShape shape, long seed) {
-    Random random = new Random(seed);
-    byte[][] out = new byte[count][shape.pixelCount()];
-    for (byte[] image : out) {
-      random.nextBytes(image);
-    }
-    return Arrays.asList(out);
-  }
-
   /** Images from dark to light (a trained model's outputs then vary), each with per-pixel noise. */
   private static List<byte[]> noisyLevels(int count, InputShape shape, long seed) {
     Random random = new Random(seed);
@@ -259,11 +250,5 @@ class NhwcServingTest {
       }
     }
     return Arrays.asList(out);
-  }
-
-  private static byte[] filled(InputShape shape, int value) {
-    byte[] pixels = new byte[shape.pixelCount()];
-    Arrays.fill(pixels, (byte) value);
-    return pixels;
   }
 }

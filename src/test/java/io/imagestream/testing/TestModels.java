@@ -76,4 +76,21 @@ public final class TestModels {
         ModelMetadata.Input.of(shape), new ModelMetadata.Preprocessing(1.0 / 255, "bilinear", "grayscale"), output,
         new ModelMetadata.Training("test", 3, 32, 400, 0, Map.of(), 0), "2026-01-01T00:00:00Z", null);
   }
+
+  /** count images of random pixels (as ImagePreprocessor#toPixels returns them) for the shape. */
+  public static List<byte[]> randomPixels(int count, InputShape shape, long seed) {
+    Random random = new Random(seed);
+    byte[][] out = new byte[count][shape.pixelCount()];
+    for (byte[] image : out) {
+      random.nextBytes(image);
+    }
+    return java.util.Arrays.asList(out);
+  }
+
+  /** One image of the shape with every pixel value the same. */
+  public static byte[] filled(InputShape shape, int value) {
+    byte[] pixels = new byte[shape.pixelCount()];
+    java.util.Arrays.fill(pixels, (byte) value);
+    return pixels;
+  }
 }
