@@ -475,7 +475,7 @@ public final class BenchmarkReport {
     ClusterSizing sizing;
     try {
       sizing = new ClusterSizing(one.imagesPerSecond(), one.classifierCores(),
-          Double.isNaN(one.brokerJvmCores()) ? 0 : one.brokerJvmCores(), 1);
+          Double.isNaN(one.brokerJvmCores()) ? 0 : one.brokerJvmCores(), childStreamThreads());
     } catch (IllegalArgumentException e) {
       md.append("Not computed: ").append(e.getMessage()).append("\n\n");
       return;
@@ -488,8 +488,9 @@ public final class BenchmarkReport {
             sizing.perPipelineCore()))
         .append(String.format("of the pipeline's CPU was %.0f %%.%n%n", 100 * sizing.brokerShare()))
         .append("Assumptions: throughput grows linearly with instances, each on its own cores; an instance does at ")
-        .append("least as well as the one measured beside the broker; one stream thread per instance (as measured), ")
-        .append("so at least one input partition per instance; the broker's CPU per image stays as measured ")
+        .append("least as well as the one measured beside the broker; ").append(childStreamThreads())
+        .append(" stream thread(s) per instance (the product's default on this machine, as measured), so at least ")
+        .append("that many input partitions per instance; the broker's CPU per image stays as measured ")
         .append("(replication factor 1 and these ~2-3 KB images; with replication factor 3 count about three times ")
         .append("the broker cores). Plain arithmetic, not a measurement of a cluster.\n\n")
         .append("| target | classifier instances | classifier cores | broker cores | total cores | input partitions "
@@ -500,6 +501,11 @@ public final class BenchmarkReport {
           p.classifierCores(), p.brokerCores(), p.totalCores(), p.partitions()));
     }
     md.append('\n');
+  }
+
+  /** Stream threads of a `classify` child with the product's defaults on this machine. */
+  private static int childStreamThreads() {
+    return io.imagestream.classify.ClassifierStreamsConfig.streamThreads(ImagestreamConfig.defaults());
   }
 
   private static String loadAverage() {
