@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -26,6 +27,9 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -41,24 +45,20 @@ class NhwcServingTest {
   private static final InputShape GREY_28 = new InputShape(28, 28, 1);
   private static final List<String> TEN = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
 
-  @Test
-  void softmaxRgb64x64() {
-    assertNhwcMatchesNchw(tutorialCnn(RGB_64, TEN, ModelMetadata.SOFTMAX, 1), 7);
+  /** Softmax and sigmoid outputs, RGB 64x64 and grey 28x28 inputs: seed, then images checked. */
+  static Stream<Arguments> tutorialCnns() {
+    return Stream.of(
+        Arguments.of(RGB_64, TEN, ModelMetadata.SOFTMAX, 1, 7),
+        Arguments.of(RGB_64, TestModels.DARK_LIGHT, ModelMetadata.SIGMOID, 2, 7),
+        Arguments.of(GREY_28, TEN, ModelMetadata.SOFTMAX, 3, 9),
+        Arguments.of(GREY_28, TestModels.DARK_LIGHT, ModelMetadata.SIGMOID, 4, 9));
   }
 
-  @Test
-  void sigmoidRgb64x64() {
-    assertNhwcMatchesNchw(tutorialCnn(RGB_64, TestModels.DARK_LIGHT, ModelMetadata.SIGMOID, 2), 7);
-  }
-
-  @Test
-  void softmaxGrey28x28() {
-    assertNhwcMatchesNchw(tutorialCnn(GREY_28, TEN, ModelMetadata.SOFTMAX, 3), 9);
-  }
-
-  @Test
-  void sigmoidGrey28x28() {
-    assertNhwcMatchesNchw(tutorialCnn(GREY_28, TestModels.DARK_LIGHT, ModelMetadata.SIGMOID, 4), 9);
+  @ParameterizedTest(name = "{0} {2}")
+  @MethodSource("tutorialCnns")
+  void tutorialCnnServedInNhwcMatchesNchw(InputShape shape, List<String> classes, String output, long seed,
+                                          int images) {
+    assertNhwcMatchesNchw(tutorialCnn(shape, classes, output, seed), images);
   }
 
   @Test
