@@ -71,6 +71,8 @@ public final class BenchmarkReport {
         Map.of("group.initial.rebalance.delay.ms", "3000"))) {
       for (BenchImages.Kind kind : BenchImages.Kind.values()) {
         LoadedModel model = kind.grey ? greyModel : rgbModel;
+        log.accept("pipeline warm-up (not measured), " + kind.label);
+        bench.warmUpPipeline(broker, model, images.get(kind), 32);
         for (int batch : new int[] {32, 1}) {
           double v = bench.pipeline(broker, model, images.get(kind), batch);
           results.put("pipeline:" + kind + ":" + batch, v);
@@ -524,11 +526,11 @@ public final class BenchmarkReport {
           .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
     }
     return String.format("- %s, %d cores visible to the JVM, %d MB max heap%n- Java %s (%s)%n- ND4J native CPU "
-            + "backend, oneDNN layer helpers %s, %d thread(s) per network call, up to %d calls at once, models "
-            + "served in NHWC; DL4J 1.0.0-M2.1; Kafka 4.3.1%n- load average at the start: %s%n", cpu,
+            + "backend, oneDNN layer helpers %s, %d thread(s) per network call (OpenBLAS: %d), up to %d calls at once, "
+            + "models served in NHWC; DL4J 1.0.0-M2.1; Kafka 4.3.1%n- load average at the start: %s%n", cpu,
         Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
         System.getProperty("java.version"), System.getProperty("java.vm.name"),
-        NativeBackend.oneDnnEnabled() ? "on" : "OFF", NativeBackend.threadsPerCall(), NetworkCalls.concurrency(),
-        loadAverage());
+        NativeBackend.oneDnnEnabled() ? "on" : "OFF", NativeBackend.threadsPerCall(), NativeBackend.blasThreads(),
+        NetworkCalls.concurrency(), loadAverage());
   }
 }

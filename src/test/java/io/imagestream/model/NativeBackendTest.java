@@ -24,6 +24,17 @@ class NativeBackendTest {
   }
 
   @Test
+  void openBlasGetsTheThreadsPerCallToo() {
+    int before = NativeBackend.blasThreads();
+    try {
+      NativeBackend.alignBlasThreads(1);
+      assertEquals(1, NativeBackend.blasThreads());
+    } finally {
+      NativeBackend.alignBlasThreads(before);
+    }
+  }
+
+  @Test
   void nd4jUsesAtLeastOneThreadPerCall() {
     assertTrue(NativeBackend.threadsPerCall() >= 1);
   }
