@@ -4,6 +4,7 @@ import io.imagestream.classify.ClassifierService;
 import io.imagestream.classify.ClassifierStreamsConfig;
 import io.imagestream.classify.ClassifierTopology;
 import io.imagestream.classify.ModelFollower;
+import io.imagestream.classify.Prediction;
 import io.imagestream.classify.ServingModel;
 import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.kafka.ModelsTopic;
@@ -43,11 +44,17 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 final class HalfLoad {
   /** How long to warm up and to measure; where in the window to publish the new model (null: no swap). */
-  record Settings(Duration warmUp, Duration window, Duration swapAt) {}
+  /** @param overrides imagestream settings to run with instead of the product's defaults (none: the defaults) */
+  record Settings(Duration warmUp, Duration window, Duration swapAt, Map<String, String> overrides) {
+    Settings(Duration warmUp, Duration window, Duration swapAt) {
+      this(warmUp, window, swapAt, Map.of());
+    }
+  }
 
   /** One output as the consumer saw it. */
+  /** @param untilClassifiedMs from the input's timestamp to the prediction's classified time (-1: dead letter) */
   private record Output(String id, long inputTimestampMs, long latencyMs, long version, boolean deadLetter,
-                        int partition) {}
+                        int partition, long untilClassifiedMs) {}
 
   /** The swap: when, whether it showed in the predictions, and the batches and latencies around it. */
   record Swap(long publishedAtMs, long swappedAtMs, long windowStartMs, long windowEndMs, double loadSeconds,
@@ -66,7 +73,7 @@ final class HalfLoad {
 
   record Result(String what, double targetRate, double achievedRate, int produced, int outputs, int deadLetters,
                 int lost, int duplicated, Percentiles latencyMs, Percentiles batchMs, Percentiles batchSize,
-                Swap swap, Map<String, String> classifierSettings) {
+                Swap swap, Map<String, String> classifierSettings, Percentiles untilClassifiedMs) {
     boolean complete() {
       return lost == 0 && duplicated == 0;
     }
@@ -101,6 +108,7 @@ final class HalfLoad {
     values.put(ImagestreamConfig.TOPIC_MODELS, models);
     values.put(ImagestreamConfig.APPLICATION_ID, "bench-halfload-" + run);
     values.put(ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD, Benchmark.UNCERTAINTY_THRESHOLD);
+    values.putAll(settings.overrides());
     ImagestreamConfig config = ImagestreamConfig.of(values); // everything else: the product's defaults
     Properties streamsProps = ClassifierStreamsConfig.of(config);
     Map<String, String> used = settingsUsed(config, streamsProps);
@@ -196,6 +204,7 @@ final class HalfLoad {
                         LoadedModel model, LoadedModel next, Map<String, String> used) {
     Map<String, Integer> seen = new HashMap<>();
     List<Double> latencies = new ArrayList<>();
+    List<Double> untilClassified = new ArrayList<>();
     int deadLetters = 0;
     for (Output o : outputs) {
       seen.merge(o.id(), 1, Integer::sum);
@@ -204,6 +213,9 @@ final class HalfLoad {
       }
       if (o.inputTimestampMs() >= windowStart && o.inputTimestampMs() < windowEnd) {
         latencies.add((double) o.latencyMs());
+        if (o.untilClassifiedMs() >= 0) {
+          untilClassified.add((double) o.untilClassifiedMs());
+        }
       }
     }
     int lost = 0;
@@ -219,7 +231,7 @@ final class HalfLoad {
     Percentiles batchSize = Percentiles.of(batches.stream().map(BatchRecorder.Batch::size).toList());
     Swap swap = next == null ? null : swap(outputs, recorder, publishedAt, batches, batchMs, model, next);
     return new Result(what, rate, achieved, produced, outputs.size(), deadLetters, lost, duplicated,
-        Percentiles.of(latencies), batchMs, batchSize, swap, used);
+        Percentiles.of(latencies), batchMs, batchSize, swap, used, Percentiles.of(untilClassified));
   }
 
   /** The window around the swap: from 1 s before the new version was published to 2 s after it was swapped in. */
@@ -325,8 +337,9 @@ final class HalfLoad {
             synchronized (this) {
               for (ConsumerRecord<byte[], byte[]> r : records) {
                 String id = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
-                outputs.add(new Output(id, r.timestamp(), now - r.timestamp(), version(r),
-                    !r.topic().equals(predictions), r.partition()));
+                boolean deadLetter = !r.topic().equals(predictions);
+                outputs.add(new Output(id, r.timestamp(), now - r.timestamp(), version(r), deadLetter,
+                    r.partition(), deadLetter ? -1 : classifiedAt(r.value()) - r.timestamp()));
                 ids.add(id);
               }
             }
@@ -337,6 +350,11 @@ final class HalfLoad {
       }, "bench-collector");
       thread.setDaemon(true);
       thread.start();
+    }
+
+    /** The prediction's timestamps.classified: when its batch left the network. */
+    private static long classifiedAt(byte[] prediction) {
+      return Prediction.fromJson(prediction).timestamps().classified();
     }
 
     private static long version(ConsumerRecord<byte[], byte[]> r) {

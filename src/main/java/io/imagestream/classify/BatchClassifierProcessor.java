@@ -10,10 +10,9 @@ import io.imagestream.model.LoadedModel;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -27,19 +26,35 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Buffers each image in a changelogged store as it arrives, starts decoding it on the {@link DecodePool}, and
- * classifies the buffer as one micro-batch when it holds {@code batchSize} images or its oldest image has waited
- * {@code maxWait} (wall clock). Images that cannot be decoded go to the dead-letter sink, at once when that is known
- * at once, else when their batch is classified.
+ * Buffers each image in a changelogged store as it arrives, starts decoding it on the {@link DecodePool}, and adds it
+ * to its stream thread's {@link ThreadBatch}, shared by all the tasks (partitions) of that thread. The thread's batch
+ * runs through the network once it holds {@code batchSize} images or its oldest image has waited {@code maxWait}
+ * (wall clock). Each image's outcome goes back to its own task, which forwards it from its own processor context (at
+ * once, or at its next record or punctuation) and only then removes the image from its store. Images that cannot be
+ * decoded go to the dead-letter sink, at once when that is known at once, else when their batch is classified.
  *
  * <p>Why a store: with exactly-once, an input offset is committed in the same transaction as the store's changelog
- * entry; an image buffered only in memory would be lost by a crash after its offset was committed. Store keys are a
- * per-task sequence, so iterating the store yields the input order.
+ * entry; an image buffered only in memory would be lost by a crash after its offset was committed. The same holds
+ * for an outcome not yet forwarded when a commit happens: its image is still in the store, and is classified again
+ * after a crash. Store keys are a per-task sequence, so iterating the store yields the input order.
  *
  * <p>Active learning: a prediction whose top probability is below {@code uncertaintyThreshold} is also sent, with
  * the original image, to the to-label sink, where a person's label is worth most.
  */
 final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[], Object> {
+  /** What the thread's batch made of one of this task's images, waiting to be forwarded by this task. */
+  private record Outcome(long sequence, PendingImage image, Prediction prediction, byte[] version,
+                         String rejectReason, String message, boolean ranByTime) {
+    static Outcome predicted(long sequence, PendingImage image, Prediction prediction, byte[] version,
+                             boolean ranByTime) {
+      return new Outcome(sequence, image, prediction, version, null, null, ranByTime);
+    }
+
+    static Outcome rejected(long sequence, PendingImage image, String reason, String message, boolean ranByTime) {
+      return new Outcome(sequence, image, null, null, reason, message, ranByTime);
+    }
+  }
+
   private final String storeName;
   private final int batchSize;
   private final Duration maxWait;
@@ -48,19 +63,22 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   private final Function<InputShape, ImagePreprocessor> preprocessors;
   private final ClassifierMetrics metrics;
   private final DecodePool decoder;
-  /** Decodes started for buffered images, by sequence; in memory only (after a restart, images are decoded again). */
-  private final Map<Long, CompletableFuture<DecodePool.Decoded>> decoding = new HashMap<>();
+  private final ThreadBatch.PerThread batches;
+  /** Classified by the thread's batch, in this task's input order, not yet forwarded. */
+  private final ArrayDeque<Outcome> outcomes = new ArrayDeque<>();
 
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<byte[], byte[]> pending;
   private long nextSequence;
-  private int pendingCount;
-  private long oldestArrivalMs = Long.MAX_VALUE;
+  /** The stream thread's batch, taken at the first call on that thread. */
+  private ThreadBatch batch;
+  /** Images found in the store at init (buffered before a restart), queued into the thread's batch at first use. */
+  private List<ThreadBatch.Entry> restored = List.of();
 
   /** @param uncertaintyThreshold predictions less sure than this also go to the to-label sink; 0: none do */
   BatchClassifierProcessor(String storeName, int batchSize, Duration maxWait, double uncertaintyThreshold,
                            ServingModel model, Function<InputShape, ImagePreprocessor> preprocessors,
-                           ClassifierMetrics metrics, DecodePool decoder) {
+                           ClassifierMetrics metrics, DecodePool decoder, ThreadBatch.PerThread batches) {
     this.storeName = storeName;
     this.batchSize = batchSize;
     this.maxWait = maxWait;
@@ -69,28 +87,50 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     this.preprocessors = preprocessors;
     this.metrics = metrics;
     this.decoder = decoder;
+    this.batches = batches;
+  }
+
+  /** How often a task checks its thread's batch and forwards its outcomes (wall clock). */
+  static Duration tick(Duration maxWait) {
+    return Duration.ofMillis(Math.max(1, Math.min(maxWait.toMillis() / 10, 10)));
   }
 
   @Override
   public void init(ProcessorContext<byte[], Object> context) {
+    // init runs again when a suspended task resumes: start from the store, not from what this instance held
     this.context = context;
     this.pending = context.getStateStore(storeName);
-    // After a restart the store holds what was buffered but not yet classified: carry on from there.
+    this.outcomes.clear();
+    this.nextSequence = 0;
+    List<ThreadBatch.Entry> found = new ArrayList<>();
     try (KeyValueIterator<byte[], byte[]> all = pending.all()) {
       while (all.hasNext()) {
         KeyValue<byte[], byte[]> entry = all.next();
-        if (pendingCount++ == 0) {
-          oldestArrivalMs = PendingImage.decode(entry.value).arrivalWallClockMs();
-        }
-        nextSequence = ByteBuffer.wrap(entry.key).getLong() + 1;
+        long sequence = ByteBuffer.wrap(entry.key).getLong();
+        found.add(new ThreadBatch.Entry(this, sequence, PendingImage.decode(entry.value), null));
+        nextSequence = sequence + 1;
       }
     }
-    Duration tick = Duration.ofMillis(Math.max(1, Math.min(maxWait.toMillis() / 4, 100)));
-    context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::flushIfOverdue);
+    this.restored = found;
+    context.schedule(tick(maxWait), PunctuationType.WALL_CLOCK_TIME, this::onTick);
+  }
+
+  /** The thread's batch, with this task's restored images queued first. */
+  private ThreadBatch batch() {
+    if (batch == null) {
+      batch = batches.current();
+    }
+    if (!restored.isEmpty()) {
+      restored.forEach(batch::add);
+      restored = List.of();
+    }
+    return batch;
   }
 
   @Override
   public void process(Record<byte[], byte[]> record) {
+    ThreadBatch batch = batch();
+    forwardOutcomes(); // earlier images first
     RecordMetadata source = context.recordMetadata().orElseThrow();
     String id = record.key() != null ? new String(record.key(), StandardCharsets.UTF_8)
         : source.topic() + "-" + source.partition() + "-" + source.offset();
@@ -111,54 +151,65 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     }
     long sequence = nextSequence++;
     pending.put(sequenceKey(sequence), image.encode());
-    decoding.put(sequence, decoded);
-    if (pendingCount++ == 0) {
-      oldestArrivalMs = now;
-    }
-    if (pendingCount >= batchSize) {
-      flush();
+    batch.add(new ThreadBatch.Entry(this, sequence, image, decoded));
+    if (batch.size() >= batchSize) {
+      run(batch, batchSize, false);
+      forwardOutcomes();
     }
   }
 
-  private void flushIfOverdue(long wallClockMs) {
-    if (pendingCount > 0 && wallClockMs - oldestArrivalMs >= maxWait.toMillis()) {
-      flush();
-      // A batch that filled by time, not size, means spare capacity: commit now rather than at the next commit
-      // interval, so that its predictions become visible to read_committed consumers without that extra wait.
+  private void onTick(long wallClockMs) {
+    ThreadBatch batch = batch();
+    forwardOutcomes();
+    if (!batch.isEmpty() && wallClockMs - batch.oldestArrivalMs() >= maxWait.toMillis()) {
+      run(batch, Integer.MAX_VALUE, true);
+      forwardOutcomes();
+    }
+  }
+
+  /**
+   * Forwards this task's outcomes in input order and removes their images from the store. An outcome of a batch
+   * that ran by time, not size, means spare capacity: commit now rather than at the next commit interval, so that
+   * read_committed consumers see it without that extra wait.
+   */
+  private void forwardOutcomes() {
+    boolean commit = false;
+    for (Outcome outcome; (outcome = outcomes.poll()) != null; ) {
+      if (outcome.prediction() == null) {
+        deadLetter(outcome.image(), outcome.rejectReason(), outcome.message());
+      } else {
+        forwardPrediction(outcome);
+      }
+      pending.delete(sequenceKey(outcome.sequence()));
+      commit |= outcome.ranByTime();
+    }
+    if (commit) {
       context.commit();
     }
   }
 
-  /** Classifies everything buffered, in batches of at most batchSize, in input order. */
-  private void flush() {
-    while (pendingCount > 0) {
-      List<KeyValue<byte[], PendingImage>> batch = new ArrayList<>(Math.min(pendingCount, batchSize));
-      try (KeyValueIterator<byte[], byte[]> all = pending.all()) {
-        while (all.hasNext() && batch.size() < batchSize) {
-          KeyValue<byte[], byte[]> entry = all.next();
-          batch.add(KeyValue.pair(entry.key, PendingImage.decode(entry.value)));
-        }
-      }
-      classify(batch);
-      for (KeyValue<byte[], PendingImage> entry : batch) {
-        pending.delete(entry.key);
-      }
-      pendingCount -= batch.size();
+  /** Classifies the thread's oldest images, at most {@code images} of them, in batches of at most batchSize. */
+  private void run(ThreadBatch batch, int images, boolean ranByTime) {
+    int left = images;
+    while (left > 0 && !batch.isEmpty()) {
+      List<ThreadBatch.Entry> entries = batch.take(Math.min(left, batchSize));
+      left -= entries.size();
+      classify(entries, ranByTime);
     }
-    oldestArrivalMs = Long.MAX_VALUE;
   }
 
-  private void classify(List<KeyValue<byte[], PendingImage>> batch) {
+  /** One network call for images of any of the thread's tasks; each outcome goes to its own task. */
+  private void classify(List<ThreadBatch.Entry> batch, boolean ranByTime) {
     LoadedModel serving = model.current(); // one version for the whole batch
-    List<PendingImage> ready = new ArrayList<>(batch.size());
+    List<ThreadBatch.Entry> ready = new ArrayList<>(batch.size());
     List<byte[]> pixels = new ArrayList<>(batch.size());
-    for (KeyValue<byte[], PendingImage> entry : batch) {
-      PendingImage image = entry.value;
-      DecodePool.Decoded decoded = decoded(ByteBuffer.wrap(entry.key).getLong(), image, serving);
+    for (ThreadBatch.Entry entry : batch) {
+      DecodePool.Decoded decoded = decoded(entry, serving);
       if (decoded.rejected()) {
-        deadLetter(image, decoded.rejectReason(), decoded.message());
+        entry.owner().outcomes.add(Outcome.rejected(entry.sequence(), entry.image(), decoded.rejectReason(),
+            decoded.message(), ranByTime));
       } else {
-        ready.add(image);
+        ready.add(entry);
         pixels.add(decoded.pixels());
       }
     }
@@ -170,9 +221,11 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     try {
       probabilities = serving.predictPixels(pixels);
     } catch (RuntimeException e) { // the model failed, not the inputs: dead-letter the batch rather than crash-loop
-      for (PendingImage image : ready) {
-        deadLetter(image, DeadLetters.INTERNAL, "inference failed with model " + serving.metadata().name() + " v"
-            + serving.metadata().version() + ": " + e);
+      String message = "inference failed with model " + serving.metadata().name() + " v"
+          + serving.metadata().version() + ": " + e;
+      for (ThreadBatch.Entry entry : ready) {
+        entry.owner().outcomes.add(Outcome.rejected(entry.sequence(), entry.image(), DeadLetters.INTERNAL, message,
+            ranByTime));
       }
       return;
     }
@@ -180,18 +233,25 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     long now = System.currentTimeMillis();
     byte[] version = Long.toString(serving.metadata().version()).getBytes(StandardCharsets.UTF_8);
     for (int i = 0; i < ready.size(); i++) {
-      PendingImage image = ready.get(i);
+      ThreadBatch.Entry entry = ready.get(i);
+      PendingImage image = entry.image();
       Prediction prediction = Prediction.of(image.id(), probabilities[i], serving.metadata(),
           new Prediction.Source(image.topic(), image.partition(), image.offset()),
           new Prediction.Timestamps(image.timestamp(), now));
-      RecordHeaders headers = new RecordHeaders();
-      headers.add(ClassifierTopology.MODEL_VERSION_HEADER, version);
-      context.forward(new Record<>(image.outputKey(), prediction, image.timestamp(), headers),
-          ClassifierTopology.PREDICTIONS_SINK);
-      metrics.classified(prediction.label(), image.timestamp(), now);
-      if (prediction.probability() < uncertaintyThreshold) {
-        toLabel(image, prediction, version);
-      }
+      entry.owner().outcomes.add(Outcome.predicted(entry.sequence(), image, prediction, version, ranByTime));
+    }
+  }
+
+  private void forwardPrediction(Outcome outcome) {
+    PendingImage image = outcome.image();
+    Prediction prediction = outcome.prediction();
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(ClassifierTopology.MODEL_VERSION_HEADER, outcome.version());
+    context.forward(new Record<>(image.outputKey(), prediction, image.timestamp(), headers),
+        ClassifierTopology.PREDICTIONS_SINK);
+    metrics.classified(prediction.label(), image.timestamp(), prediction.timestamps().classified());
+    if (prediction.probability() < uncertaintyThreshold) {
+      toLabel(image, prediction, outcome.version());
     }
   }
 
@@ -199,19 +259,22 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
    * The image's pixels for the serving model's input: from the decode started when it arrived, or decoded now when
    * there is none (restored after a restart) or it was decoded for another input shape (a swap happened since).
    */
-  private DecodePool.Decoded decoded(long sequence, PendingImage image, LoadedModel serving) {
-    CompletableFuture<DecodePool.Decoded> started = decoding.remove(sequence);
-    DecodePool.Decoded decoded = started == null ? null : started.join();
+  private DecodePool.Decoded decoded(ThreadBatch.Entry entry, LoadedModel serving) {
+    DecodePool.Decoded decoded = entry.decoded() == null ? null : entry.decoded().join();
     if (decoded == null || !decoded.shape().equals(serving.inputShape())) {
-      decoded = DecodePool.decode(preprocessors.apply(serving.inputShape()), image.original());
+      decoded = DecodePool.decode(preprocessors.apply(serving.inputShape()), entry.image().original());
     }
     return decoded;
   }
 
   @Override
   public void close() {
-    decoding.values().forEach(started -> started.cancel(false));
-    decoding.clear();
+    // This task's images stay in its store; whoever owns the task next classifies them.
+    if (batch != null) {
+      batch.removeAll(this);
+    }
+    restored = List.of();
+    outcomes.clear();
   }
 
   /** The original image again, keyed by its id, with what the model thought of it (for the labelling tool). */
@@ -230,7 +293,6 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
         ClassifierTopology.DLQ_SINK);
     metrics.deadLettered(reason);
   }
-
 
   private static byte[] sequenceKey(long sequence) {
     return ByteBuffer.allocate(Long.BYTES).putLong(sequence).array();

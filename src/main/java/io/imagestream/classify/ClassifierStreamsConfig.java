@@ -32,10 +32,18 @@ public final class ClassifierStreamsConfig {
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), MAX_RECORD_BYTES);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), MAX_RECORD_BYTES);
     props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), MAX_RECORD_BYTES);
+    // A stream thread with nothing to read waits this long in poll before it looks at its batch's wait again
+    // (Kafka's default, 100 ms, would hold a partial batch up to that long after its max wait at low load).
+    props.put(StreamsConfig.POLL_MS_CONFIG, pollMs(config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS)));
     // Passthrough settings (security, tuning) come last so that users can override any of the above.
     Map<String, Object> client = config.clientProperties();
     props.putAll(client);
     return props;
+  }
+
+  /** Half the batch's max wait, between 1 and 100 ms (Kafka's default). */
+  static long pollMs(long batchMaxWaitMs) {
+    return Math.max(1, Math.min(100, batchMaxWaitMs / 2));
   }
 
   /**

@@ -33,7 +33,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * The batch-classifier buffers each image as it arrives and starts decoding it on the decode threads (so decoding
  * overlaps reading and inference), then runs the network once per micro-batch (by size, or by the oldest image's
- * wait on the wall clock). All three sinks write in the same
+ * wait on the wall clock). A micro-batch gathers the images of all the partitions a stream thread owns
+ * ({@link ThreadBatch}); each task forwards its own images' outcomes. All three sinks write in the same
  * exactly-once transaction as the input offsets.
  */
 public final class ClassifierTopology {
@@ -67,12 +68,13 @@ public final class ClassifierTopology {
         .withLoggingEnabled(Map.of("max.message.bytes", CHANGELOG_MAX_MESSAGE_BYTES))
         .withCachingEnabled();
 
+    ThreadBatch.PerThread batches = new ThreadBatch.PerThread(); // one micro-batch per stream thread, across its tasks
     Topology topology = new Topology();
     topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
         config.getString(ImagestreamConfig.TOPIC_IMAGES));
     topology.addProcessor(PROCESSOR,
         () -> new BatchClassifierProcessor(PENDING_STORE, batchSize, maxWait, uncertaintyThreshold, model,
-            preprocessors, metrics, decoder), SOURCE);
+            preprocessors, metrics, decoder, batches), SOURCE);
     topology.addStateStore(pendingStore, PROCESSOR);
     topology.addSink(PREDICTIONS_SINK, config.getString(ImagestreamConfig.TOPIC_PREDICTIONS),
         new ByteArraySerializer(), Prediction.serializer(), ClassifierTopology::sameAsInputPartition, PROCESSOR);

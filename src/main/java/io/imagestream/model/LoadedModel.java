@@ -74,7 +74,7 @@ public final class LoadedModel {
     int expectedOutputs = classCount == 2 && ModelMetadata.SIGMOID.equals(metadata.output()) ? 1 : classCount;
     long outputs;
     try {
-      outputs = NetworkCalls.run(() -> network.output(Nd4j.zeros(1, shape.channels(), shape.height(), shape.width())))
+      outputs = NetworkCalls.aside(() -> network.output(Nd4j.zeros(1, shape.channels(), shape.height(), shape.width())))
           .size(1);
     } catch (RuntimeException e) {
       throw new InvalidModelException(origin + ": the network does not accept its declared input " + shape
@@ -161,10 +161,16 @@ public final class LoadedModel {
 
   /** Class probabilities, one row per input image, one column per class name; input in {@link #inputLayout()}. */
   public float[][] predict(INDArray input) {
+    return predict(input, false);
+  }
+
+  /** @param aside a load-time call ({@link NetworkCalls#aside}), not a serving one */
+  private float[][] predict(INDArray input, boolean aside) {
     // The adapter reads the output where the network wrote it (its output workspace), so the output is neither
     // detached into a fresh off-heap array nor duplicated before reaching the Java heap.
-    float[] flat = NetworkCalls.run(() -> {
-      // NetworkCalls admits at most as many calls as there are copies, so one is always free.
+    java.util.function.Supplier<float[]> call = () -> {
+      // NetworkCalls admits at most as many serving calls as there are copies, so one is always free to them; a
+      // call aside that finds none runs on the shared network (DL4J's output() is synchronised per network).
       MultiLayerNetwork network = replicas.poll();
       MultiLayerNetwork use = network != null ? network : serving;
       try {
@@ -174,7 +180,8 @@ public final class LoadedModel {
           replicas.offer(network);
         }
       }
-    });
+    };
+    float[] flat = aside ? NetworkCalls.aside(call) : NetworkCalls.run(call);
     int n = (int) input.size(0);
     float[][] probabilities = new float[n][classCount];
     if (flat.length == n && classCount == 2) { // sigmoid: the unit is the probability of class 1, as in Keras
@@ -209,7 +216,7 @@ public final class LoadedModel {
   public void warmUp(int batch) {
     INDArray blank = Nd4j.zeros(serving.getLayerWiseConfigurations().getDataType(), batchShape(batch));
     for (int i = 0; i < replicas.size(); i++) { // the copies take turns (first out, last back in): each runs once
-      predict(blank);
+      predict(blank, true);
     }
   }
 

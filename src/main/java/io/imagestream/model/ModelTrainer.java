@@ -131,7 +131,7 @@ public final class ModelTrainer {
     for (int from = 0; from < all.length; from += 512) {
       int to = Math.min(all.length, from + 512);
       INDArray features = data.features(all, from, to);
-      float[] out = NetworkCalls.run(() -> network.output(features, false)).dup('c').data().asFloat();
+      float[] out = NetworkCalls.aside(() -> network.output(features, false)).dup('c').data().asFloat();
       int width = out.length / (to - from);
       for (int i = from; i < to; i++) {
         int label = data.label(i);

@@ -4,11 +4,14 @@ import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
 /**
- * At most as many network calls at once in this JVM as the cores allow: cores / threads per call (ND4J's OpenMP
- * threads). More at once oversubscribe the cores and their spinning threads slow every call down many times over (a
- * serving batch of ~10 ms took ~250 ms while a new model's load-time checks ran beside it). Fair, so a serving batch
- * waits for at most the calls queued before it: a swap's checks and warm-up then cost the serving threads about one
- * batch each, not a stall.
+ * At most as many serving network calls at once in this JVM as the cores allow: cores / threads per call (ND4J's
+ * OpenMP threads), fair, so that a serving batch waits for at most the calls queued before it.
+ *
+ * <p>Calls made while a model loads (its checks and warm-up) and the trainer's evaluations run {@link #aside}: one
+ * at a time, beside the serving calls rather than in their queue. Queued with them, one oneDNN first call at a new
+ * shape (~100-300 ms) held a serving thread for its whole length: the worst batch around a hot swap was ~40x the
+ * median. Beside them, the serving calls share the cores with one more thread for a while (~1.5x slower), which
+ * costs far less now that no thread spins while it waits (OpenBLAS gets one thread per call, see NativeBackend).
  */
 public final class NetworkCalls {
   private static volatile Semaphore permits;
@@ -26,7 +29,16 @@ public final class NetworkCalls {
     }
   }
 
-  /** How many calls may run at once. */
+  /** A load-time call (checks, warm-up, evaluation): one at a time, not in the serving calls' queue. */
+  public static <T> T aside(Supplier<T> call) {
+    synchronized (ASIDE) {
+      return call.get();
+    }
+  }
+
+  private static final Object ASIDE = new Object();
+
+  /** How many serving calls may run at once. */
   public static int concurrency() {
     gate();
     return limit;

@@ -152,8 +152,8 @@ final class NhwcConversion {
       data[i] = random.nextFloat();
     }
     INDArray input = Nd4j.create(data, new long[] {CHECK_BATCH, shape.channels(), shape.height(), shape.width()}, 'c');
-    INDArray expected = NetworkCalls.run(() -> nchw.output(input, false));
-    INDArray actual = NetworkCalls.run(() -> nhwc.output(toNhwc(input), false));
+    INDArray expected = NetworkCalls.aside(() -> nchw.output(input, false));
+    INDArray actual = NetworkCalls.aside(() -> nhwc.output(toNhwc(input), false));
     if (!java.util.Arrays.equals(expected.shape(), actual.shape())) {
       return Double.POSITIVE_INFINITY;
     }

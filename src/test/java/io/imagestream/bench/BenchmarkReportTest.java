@@ -33,12 +33,13 @@ class BenchmarkReportTest {
   private static BenchmarkReport.Measured measured() {
     HalfLoad.Result latency = new HalfLoad.Result("64x64 RGB JPEG", 800, 798, 16_000, 16_000, 0, 0, 0,
         new Percentiles(12_000, 60, 85, 130, 210, 62), new Percentiles(400, 9, 14, 20, 30, 9.5),
-        new Percentiles(400, 8, 20, 32, 32, 9), null, Map.of("imagestream.batch.size", "32"));
+        new Percentiles(400, 8, 20, 32, 32, 9), null, Map.of("imagestream.batch.size", "32"),
+        new Percentiles(12_000, 20, 40, 60, 90, 24));
     HalfLoad.Swap swap = new HalfLoad.Swap(10_000, 12_000, 9_000, 14_000, 1.8, 40, 27, 32, 9, 12, 18, 38,
         new Percentiles(900, 70, 90, 120, 150, 72), 1, 2, 9_000, 7_000, 0);
     HalfLoad.Result withSwap = new HalfLoad.Result("64x64 RGB JPEG with a swap", 800, 799, 16_000, 16_000, 0, 0, 0,
         new Percentiles(12_000, 61, 86, 131, 220, 63), new Percentiles(400, 9, 14, 20, 30, 9.5),
-        new Percentiles(400, 8, 20, 32, 32, 9), swap, Map.of());
+        new Percentiles(400, 8, 20, 32, 32, 9), swap, Map.of(), new Percentiles(12_000, 21, 41, 61, 95, 25));
     ChildClassifier.Memory memory = new ChildClassifier.Memory(1L << 30, 900L << 20, 200L << 20, 1L << 30, 300L << 20,
         400L << 20);
     ScaleOut.Run one = new ScaleOut.Run(1, 500, 3000, 3000, 0, 0, 1.25, 0.5, List.of(memory));

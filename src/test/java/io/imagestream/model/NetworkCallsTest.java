@@ -8,11 +8,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Network calls from several threads never overlap, and every call runs. */
+/** Serving calls from several threads never overlap the cores' budget, and every call runs; load-time calls run aside. */
 class NetworkCallsTest {
 
   @Test
-  void callsFromManyThreadsRunOneAtATime() throws Exception {
+  void servingCallsFromManyThreadsRunOneAtATime() throws Exception {
     AtomicInteger inside = new AtomicInteger();
     AtomicInteger mostAtOnce = new AtomicInteger();
     AtomicInteger calls = new AtomicInteger();
@@ -43,5 +43,59 @@ class NetworkCallsTest {
     }
     assertEquals(1, mostAtOnce.get());
     assertEquals(800, calls.get());
+  }
+
+  @Test
+  void aLoadTimeCallDoesNotQueueBehindServingCalls() throws Exception {
+    int limit = NetworkCalls.concurrency();
+    CountDownLatch allServing = new CountDownLatch(limit);
+    CountDownLatch release = new CountDownLatch(1);
+    List<Thread> serving = new ArrayList<>();
+    for (int t = 0; t < limit; t++) { // every serving permit taken, and held
+      Thread thread = new Thread(() -> NetworkCalls.run(() -> {
+        allServing.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return null;
+      }));
+      thread.start();
+      serving.add(thread);
+    }
+    allServing.await();
+    try {
+      assertEquals(42, NetworkCalls.aside(() -> 42), "ran while every serving permit was held");
+    } finally {
+      release.countDown();
+    }
+    for (Thread thread : serving) {
+      thread.join();
+    }
+  }
+
+  @Test
+  void loadTimeCallsRunOneAtATime() throws Exception {
+    AtomicInteger inside = new AtomicInteger();
+    AtomicInteger mostAtOnce = new AtomicInteger();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 3; t++) {
+      Thread thread = new Thread(() -> {
+        for (int i = 0; i < 100; i++) {
+          NetworkCalls.aside(() -> {
+            mostAtOnce.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            Thread.yield();
+            return inside.decrementAndGet();
+          });
+        }
+      });
+      thread.start();
+      threads.add(thread);
+    }
+    for (Thread thread : threads) {
+      thread.join();
+    }
+    assertEquals(1, mostAtOnce.get());
   }
 }

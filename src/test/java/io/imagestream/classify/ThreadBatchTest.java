@@ -1,0 +1,143 @@
+package io.imagestream.classify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.image.TestImages;
+import io.imagestream.metrics.ClassifierMetrics;
+import io.imagestream.testing.TestModels;
+import java.awt.Color;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two tasks (partitions) of one stream thread share one micro-batch: the network runs once for the images of both,
+ * and each task forwards its own images' predictions, in its input order, from its own context.
+ */
+class ThreadBatchTest {
+  private final ThreadBatch.PerThread batches = new ThreadBatch.PerThread();
+  private final ClassifierMetrics metrics = ClassifierMetrics.discarding();
+  private final ServingModel model = new ServingModel(TestModels.darkLight());
+
+  private final class Task {
+    final MockProcessorContext<byte[], Object> context = new MockProcessorContext<>();
+    final BatchClassifierProcessor processor;
+    final KeyValueStore<byte[], byte[]> store;
+    final int partition;
+    long offset;
+
+    Task(int partition, int batchSize, long maxWaitMs) {
+      this.partition = partition;
+      context.setCurrentSystemTimeMs(0);
+      store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ClassifierTopology.PENDING_STORE),
+          Serdes.ByteArray(), Serdes.ByteArray()).withLoggingDisabled().build();
+      store.init(context.getStateStoreContext(), store);
+      context.addStateStore(store);
+      processor = new BatchClassifierProcessor(ClassifierTopology.PENDING_STORE, batchSize,
+          Duration.ofMillis(maxWaitMs), 0, model, ClassifierTopology.preprocessors(ImagestreamConfig.defaults()),
+          metrics, new DecodePool(0), batches);
+      processor.init(context);
+    }
+
+    void send(String id, Color colour) {
+      context.setRecordMetadata("images", partition, offset++);
+      processor.process(new Record<>(id.getBytes(StandardCharsets.UTF_8), TestImages.solid("png", 16, 16, colour),
+          1_000L));
+    }
+
+    List<String> predictedIds() {
+      return context.forwarded().stream()
+          .filter(f -> ClassifierTopology.PREDICTIONS_SINK.equals(f.childName().orElse(null)))
+          .map(f -> ((Prediction) f.record().value()).id()).toList();
+    }
+
+    long buffered() {
+      return store.approximateNumEntries();
+    }
+
+    void tick(long wallClockMs) {
+      context.setCurrentSystemTimeMs(wallClockMs);
+      context.scheduledPunctuators().forEach(p -> p.getPunctuator().punctuate(wallClockMs));
+    }
+  }
+
+  private double batchesRun() {
+    return metrics.registry().get("imagestream.batch.size").summary().count();
+  }
+
+  @Test
+  void imagesOfTwoPartitionsFillOneBatchAndEachTaskForwardsItsOwn() {
+    Task a = new Task(0, 4, 60_000);
+    Task b = new Task(1, 4, 60_000);
+    a.send("a0", Color.BLACK);
+    a.send("a1", Color.WHITE);
+    b.send("b0", Color.WHITE);
+    assertEquals(0, batchesRun(), "3 of 4 across both partitions: still buffered");
+    b.send("b1", Color.BLACK);
+
+    assertEquals(1, batchesRun(), "one network call for both partitions");
+    assertEquals(4.0, metrics.registry().get("imagestream.batch.size").summary().totalAmount());
+    assertEquals(List.of("b0", "b1"), b.predictedIds(), "the task that filled the batch forwards its own at once");
+    assertEquals(0, b.buffered());
+    assertEquals(List.of(), a.predictedIds(), "the other task's outcomes wait for its own context");
+    assertEquals(2, a.buffered(), "and its images stay in its store until it forwards them");
+
+    a.tick(1);
+    assertEquals(List.of("a0", "a1"), a.predictedIds(), "forwarded at its next punctuation, in input order");
+    assertEquals(0, a.buffered());
+    assertEquals(1, batchesRun());
+    assertEquals("dark", ((Prediction) a.context.forwarded().get(0).record().value()).label());
+    assertEquals("light", ((Prediction) a.context.forwarded().get(1).record().value()).label());
+  }
+
+  @Test
+  void theThreadsOldestImageDecidesTheWaitAndABatchRunByTimeAsksForACommit() {
+    Task a = new Task(0, 100, 50);
+    Task b = new Task(1, 100, 50);
+    a.context.setCurrentSystemTimeMs(0);
+    a.send("a0", Color.BLACK);
+    b.context.setCurrentSystemTimeMs(30);
+    b.send("b0", Color.WHITE);
+    b.tick(40);
+    assertEquals(0, batchesRun(), "the oldest image has waited 40 of 50 ms");
+    b.tick(55);
+    assertEquals(1, batchesRun(), "a0 has waited 55 ms: both run, b0 with it");
+    assertEquals(List.of("b0"), b.predictedIds());
+    assertTrue(b.context.committed(), "spare capacity: commit now, not at the commit interval");
+    assertFalse(a.context.committed());
+    a.tick(56);
+    assertEquals(List.of("a0"), a.predictedIds());
+    assertTrue(a.context.committed());
+  }
+
+  @Test
+  void aClosingTaskTakesItsImagesOutOfTheThreadsBatchAndKeepsThemInItsStore() {
+    Task a = new Task(0, 3, 60_000);
+    Task b = new Task(1, 3, 60_000);
+    a.send("a0", Color.BLACK);
+    a.send("a1", Color.BLACK);
+    a.processor.close(); // the partition is suspended (a rebalance) or moves elsewhere
+    b.send("b0", Color.WHITE);
+    b.send("b1", Color.WHITE);
+    assertEquals(0, batchesRun(), "a's images no longer count towards the thread's batch");
+    assertEquals(2, a.buffered(), "they stay in a's store, for the task's next owner");
+
+    a.processor.init(a.context); // resumed: init reads the store again
+    a.tick(1);
+    b.send("b2", Color.WHITE);
+    assertEquals(1, batchesRun());
+    assertEquals(List.of("b0", "b1"), b.predictedIds(), "the thread's oldest three: b0, b1, then a0");
+    a.tick(2);
+    assertEquals(List.of("a0"), a.predictedIds(), "a's restored image, classified once, not twice");
+    assertEquals(1, a.buffered(), "a1 waits in the next batch, with b2");
+  }
+}
