@@ -149,7 +149,7 @@ final class Benchmark {
    * starts; the rate is taken between its 10 % and its 90 % committed output (ArrivalClock).
    */
   double pipeline(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
-    return median(() -> pipelineOnce(broker, model, images, batchSize));
+    return median(() -> pipelineOnce(broker, model, images, batchSize, settings.pipelineImages()));
   }
 
   /**
@@ -159,11 +159,12 @@ final class Benchmark {
    * been running, as a deployed one has.
    */
   void warmUpPipeline(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
-    pipelineOnce(broker, model, images, batchSize);
+    pipelineOnce(broker, model, images, batchSize, 3 * settings.pipelineImages());
   }
 
-  private double pipelineOnce(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
-    Backlog backlog = backlog(broker, images);
+  private double pipelineOnce(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize,
+                              int count) {
+    Backlog backlog = backlog(broker, images, count);
     Map<String, String> values = new HashMap<>();
     values.put(ImagestreamConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
     values.put(ImagestreamConfig.TOPIC_IMAGES, backlog.in());
@@ -171,7 +172,6 @@ final class Benchmark {
     values.put(ImagestreamConfig.TOPIC_DLQ, backlog.dlq());
     values.put(ImagestreamConfig.APPLICATION_ID, "bench-" + backlog.run());
     values.put(ImagestreamConfig.BATCH_SIZE, Integer.toString(batchSize));
-    values.put(ImagestreamConfig.BATCH_MAX_WAIT_MS, "20");
     values.put(ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD, UNCERTAINTY_THRESHOLD);
     try (ClassifierService service = new ClassifierService(ImagestreamConfig.of(values), new ServingModel(model),
         ClassifierMetrics.discarding())) {
@@ -186,7 +186,7 @@ final class Benchmark {
    */
   double peer(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
     return median(() -> {
-      Backlog backlog = backlog(broker, images);
+      Backlog backlog = backlog(broker, images, settings.pipelineImages());
       try {
         return PythonPeer.run(broker.bootstrapServers(), backlog.in(), backlog.out(), model, batchSize, 20,
             backlog.images(), Duration.ofMinutes(10)).imagesPerSecond();
@@ -199,7 +199,7 @@ final class Benchmark {
   private record Backlog(String run, String in, String out, String dlq, int images, Map<String, Object> client) {}
 
   /** Fresh topics of PARTITIONS partitions, with the input holding the run's images (produced before anyone consumes). */
-  private Backlog backlog(EmbeddedKafkaBroker broker, byte[][] images) {
+  private Backlog backlog(EmbeddedKafkaBroker broker, byte[][] images, int n) {
     String run = UUID.randomUUID().toString().substring(0, 8);
     String in = "bench-images-" + run;
     String out = "bench-predictions-" + run;
@@ -211,7 +211,6 @@ final class Benchmark {
           new TopicSpec(dlq, PARTITIONS, (short) 1, Map.of())),
           Duration.ofSeconds(60));
     }
-    int n = settings.pipelineImages();
     Map<String, Object> producerProps = new HashMap<>(client);
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);

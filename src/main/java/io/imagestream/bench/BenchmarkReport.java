@@ -74,7 +74,11 @@ public final class BenchmarkReport {
         log.accept("pipeline warm-up (not measured), " + kind.label);
         bench.warmUpPipeline(broker, model, images.get(kind), 32);
         for (int batch : new int[] {32, 1}) {
+          long compileBefore = compileMillis();
+          long wallBefore = System.nanoTime();
           double v = bench.pipeline(broker, model, images.get(kind), batch);
+          results.merge("jit:pipelineCompileMs", (double) (compileMillis() - compileBefore), Double::sum);
+          results.merge("jit:pipelineWallMs", (System.nanoTime() - wallBefore) / 1e6, Double::sum);
           results.put("pipeline:" + kind + ":" + batch, v);
           rows.add(row("pipeline (broker, exactly-once), " + kind.label, batch == 1 ? "record by record"
               : "micro-batch " + batch, v));
@@ -99,6 +103,12 @@ public final class BenchmarkReport {
     Path chart = out.resolveSibling(out.getFileName().toString().replaceFirst("\\.md$", "") + ".png");
     chart(results, measured, chart);
     log.accept("wrote " + out + " and " + chart);
+  }
+
+  /** Total JIT compilation time of this JVM so far (0 where the JVM does not tell). */
+  private static long compileMillis() {
+    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
   }
 
   /**
@@ -304,7 +314,10 @@ public final class BenchmarkReport {
     md.append("\nPipeline: a backlog of images is produced to a " + Benchmark.PARTITIONS + "-partition topic of the ")
         .append("embedded broker, then the classifier (Kafka Streams, exactly_once_v2, the product's default threads: ")
         .append("see Machine) starts in the same JVM; images/s is the steady rate between its 10 % and 90 % committed ")
-        .append("output (start-up and the last partition's tail left out). Inputs are synthetic (gradients, shapes, noise), made in the run. Active ")
+        .append("output (start-up and the last partition's tail left out). Before the rounds of each input, one ")
+        .append("unmeasured run of three times the backlog warms the JIT up (the broker, the clients and Kafka Streams ")
+        .append("run in this JVM, and C2 is still compiling their code for the first tens of thousands of records), ")
+        .append("so the figures are of a classifier that has been running." + jitText(r) + " Inputs are synthetic (gradients, shapes, noise), made in the run. Active ")
         .append("learning is off in every classifier of the bench (imagestream.active.uncertainty.threshold=0): the ")
         .append("64x64 bench model is untrained, so it would send every image to to-label as well (a trained model ")
         .append("sends few), and the peer does not do it either. Python peer: bench/peer/peer.py (confluent-kafka, ")
@@ -365,14 +378,29 @@ public final class BenchmarkReport {
         .append("record's timestamp (the prediction carries it), for the images sent in the window; exact ")
         .append("percentiles of all of them (one run per input). The classifier runs with the product's defaults: ")
         .append(settingsText(any.classifierSettings())).append(". A read_committed consumer only sees an output ")
-        .append("once its transaction commits, so the commit interval bounds what the batching saves.\n\n")
-        .append("| input | rate (target / achieved) | images in window | p50 | p95 | p99 | max | median batch "
-            + "(images, ms) | lost / duplicated |\n|---|---|---|---|---|---|---|---|---|\n");
+        .append("once its transaction commits, so the commit interval bounds what the batching saves. \"Until ")
+        .append("classified\" is the part up to the prediction's `timestamps.classified` (the batch's network call ")
+        .append("done): the rest is producing, committing and the consumer's fetch.\n\n")
+        .append("| input | rate (target / achieved) | images in window | p50 | p95 | p99 | max | until classified "
+            + "p50 / p99 | median batch (images, ms) | lost / duplicated |\n|---|---|---|---|---|---|---|---|---|---|\n");
     m.halfLoad().forEach((kind, r) -> md.append(String.format("| %s | %.0f / %.0f images/s | %,d | %.0f ms | %.0f ms "
-            + "| %.0f ms | %.0f ms | %.0f, %.1f ms | %d / %d |%n", kind.label, r.targetRate(), r.achievedRate(),
-        r.latencyMs().count(), r.latencyMs().p50(), r.latencyMs().p95(), r.latencyMs().p99(), r.latencyMs().max(),
-        r.batchSize().p50(), r.batchMs().p50(), r.lost(), r.duplicated())));
+            + "| %.0f ms | %.0f ms | %.0f / %.0f ms | %.0f, %.1f ms | %d / %d |%n", kind.label, r.targetRate(),
+        r.achievedRate(), r.latencyMs().count(), r.latencyMs().p50(), r.latencyMs().p95(), r.latencyMs().p99(),
+        r.latencyMs().max(), r.untilClassifiedMs().p50(), r.untilClassifiedMs().p99(), r.batchSize().p50(),
+        r.batchMs().p50(), r.lost(), r.duplicated())));
     md.append('\n');
+  }
+
+  /** How much of the measured pipeline rounds' CPU the JIT compiler still took, when the run measured it. */
+  static String jitText(Map<String, Double> r) {
+    Double compileMs = r.get("jit:pipelineCompileMs");
+    Double wallMs = r.get("jit:pipelineWallMs");
+    if (compileMs == null || wallMs == null || wallMs <= 0) {
+      return "";
+    }
+    int cores = Runtime.getRuntime().availableProcessors();
+    return String.format(" Even so, JIT compilation took %.0f s of CPU during the %.0f s of measured pipeline rounds "
+        + "(%.0f %% of the %d cores).", compileMs / 1000, wallMs / 1000, 100 * compileMs / (wallMs * cores), cores);
   }
 
   static String settingsText(Map<String, String> settings) {

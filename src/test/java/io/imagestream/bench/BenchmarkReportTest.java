@@ -117,4 +117,20 @@ class BenchmarkReportTest {
       assertEquals(kind.height, image.getHeight(), kind.label);
     }
   }
+
+  @Test
+  void theJitShareOfTheMeasuredPipelineRoundsIsReportedWhenMeasured() {
+    assertEquals("", BenchmarkReport.jitText(Map.of()));
+    int cores = Runtime.getRuntime().availableProcessors();
+    String text = BenchmarkReport.jitText(Map.of("jit:pipelineCompileMs", 6_000.0, "jit:pipelineWallMs", 60_000.0));
+    assertTrue(text.contains("6 s of CPU during the 60 s"), text);
+    assertTrue(text.contains(String.format("(%.0f %% of the %d cores)", 10.0 / cores, cores)), text);
+  }
+
+  @Test
+  void theLatencyTableSplitsOffTheTimeUntilClassified() throws Exception {
+    String md = BenchmarkReport.markdown(List.of(), figures(), measured(), 1, true);
+    assertTrue(md.contains("until classified p50 / p99"), "header");
+    assertTrue(md.contains("| 20 / 60 ms |"), "the 64x64 row's until-classified p50 / p99");
+  }
 }

@@ -31,4 +31,14 @@ class ClassifierStreamsConfigTest {
     assertEquals(StreamsConfig.EXACTLY_ONCE_V2,
         ClassifierStreamsConfig.of(ImagestreamConfig.defaults()).get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
   }
+
+  @Test
+  void aThreadWithNothingToReadLooksAtItsBatchAgainWithinHalfTheMaxWait() {
+    assertEquals(10L, ClassifierStreamsConfig.of(ImagestreamConfig.defaults()).get(StreamsConfig.POLL_MS_CONFIG));
+    assertEquals(1L, ClassifierStreamsConfig.pollMs(1));
+    assertEquals(100L, ClassifierStreamsConfig.pollMs(60_000), "never longer than Kafka's own default");
+    ImagestreamConfig userSet = ImagestreamConfig.of(Map.of(StreamsConfig.POLL_MS_CONFIG, "7"));
+    assertEquals("7", String.valueOf(ClassifierStreamsConfig.of(userSet).get(StreamsConfig.POLL_MS_CONFIG)),
+        "a poll.ms of the user's own wins");
+  }
 }

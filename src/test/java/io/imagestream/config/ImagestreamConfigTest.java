@@ -21,7 +21,7 @@ class ImagestreamConfigTest {
   void defaults() {
     ImagestreamConfig config = ImagestreamConfig.defaults();
     assertEquals(32, config.getInt(ImagestreamConfig.BATCH_SIZE));
-    assertEquals(50L, config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS));
+    assertEquals(20L, config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS));
     assertEquals("images", config.getString(ImagestreamConfig.TOPIC_IMAGES));
     assertEquals("predictions", config.getString(ImagestreamConfig.TOPIC_PREDICTIONS));
     assertEquals("images-dlq", config.getString(ImagestreamConfig.TOPIC_DLQ));
