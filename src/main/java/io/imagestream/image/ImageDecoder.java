@@ -1,6 +1,5 @@
 package io.imagestream.image;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -12,7 +11,6 @@ import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes one image of a supported format with javax.imageio: pixel limit from the header first, then a decode
@@ -62,7 +60,7 @@ final class ImageDecoder {
       PngHeader.checkChunkCount(bytes);
     }
     ImageReader reader = null;
-    try (ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+    try (ImageInputStream input = new ByteArrayImageInputStream(bytes)) {
       // The reader was chosen by the magic bytes already: no need to ask every registered reader to sniff again.
       reader = READERS.get(format).createReaderInstance();
       TruncationWarnings truncation = new TruncationWarnings();

@@ -90,4 +90,20 @@ class LoadedModelTest {
     }
     return s;
   }
+
+  @Test
+  void aSmallerBatchAfterALargerOneHoldsOnlyItsOwnImages() {
+    LoadedModel model = TestModels.darkLight();
+    model.toInput(TestModels.randomPixels(8, TestModels.SHAPE, 7)); // fills the thread's buffer with other values
+    List<byte[]> two = List.of(TestModels.filled(TestModels.SHAPE, 51), TestModels.filled(TestModels.SHAPE, 102));
+    INDArray input = model.toInput(two);
+    assertEquals(2, input.size(0));
+    float[] values = input.dup('c').data().asFloat();
+    assertEquals(2 * TestModels.SHAPE.pixelCount(), values.length);
+    for (int i = 0; i < values.length; i++) {
+      assertEquals(i < TestModels.SHAPE.pixelCount() ? 0.2f : 0.4f, values[i], 1e-6, "value " + i);
+    }
+    assertArrayEquals(model.predictPixels(two)[1], model.predictPixels(List.of(two.get(1)))[0], 1e-5f,
+        "the same image gives the same probabilities whatever ran before it");
+  }
 }
