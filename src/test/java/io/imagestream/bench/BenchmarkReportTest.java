@@ -133,4 +133,15 @@ class BenchmarkReportTest {
     assertTrue(md.contains("until classified p50 / p99"), "header");
     assertTrue(md.contains("| 20 / 60 ms |"), "the 64x64 row's until-classified p50 / p99");
   }
+
+  @Test
+  void thePeerIsAlsoComparedAtItsOwnGuaranteeWhenMeasured() {
+    Map<String, Double> r = new HashMap<>(figures());
+    assertEquals("", BenchmarkReport.likeForLike(r));
+    r.put(BenchmarkReport.AT_LEAST_ONCE_KEY, 2000.0);
+    r.put("peer:pipeline:JPEG_64", 1000.0);
+    String text = BenchmarkReport.likeForLike(r);
+    assertTrue(text.contains("at-least-once (as the peer runs) / exactly-once: 1.25"), text);
+    assertTrue(text.contains("at-least-once pipeline / Python peer (both at-least-once): 2.00"), text);
+  }
 }

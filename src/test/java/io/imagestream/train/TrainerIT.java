@@ -112,6 +112,14 @@ class TrainerIT {
     return new ModelsTopic(setup.config.clientProperties(), setup.models).readAll(Duration.ofSeconds(30));
   }
 
+  /**
+   * The models topic once it shows at least {@code count} versions: a publish reaches read_committed readers when
+   * its transaction's markers are written, a moment after the publisher's commit has returned.
+   */
+  static List<ModelsTopic.Entry> awaitModels(Setup setup, int count) {
+    return Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> models(setup), e -> e.size() >= count);
+  }
+
   @Test
   void fromLabelsAloneItPublishesAModelThatPassesTheGate() throws Exception {
     Setup setup = Setup.create("from-labels", 300);
@@ -120,7 +128,7 @@ class TrainerIT {
       Awaitility.await().atMost(Duration.ofSeconds(180)).until(() -> trainer.published() + trainer.rejected() >= 1);
       assertEquals(1.0, trainer.published(), "events: " + trainer.events);
     }
-    List<ModelsTopic.Entry> entries = models(setup);
+    List<ModelsTopic.Entry> entries = awaitModels(setup, 1);
     assertEquals(1, entries.size());
     assertEquals(1, entries.get(0).version());
     LoadedModel model = ModelArtifact.load(entries.get(0).artifact(), "published");
@@ -161,8 +169,10 @@ class TrainerIT {
   void aRestartedTrainerKeepsEveryLabelAndPublishesNoVersionTwice() throws Exception {
     Setup setup = Setup.create("restart", 200);
     sendLabelled(setup, "a-", 200, 5, (id, truth) -> truth);
+    double published;
     try (RunningTrainer first = new RunningTrainer(setup, null)) {
       Awaitility.await().atMost(Duration.ofSeconds(180)).until(() -> first.published() >= 1);
+      published = first.published();
     }
     try (RunningTrainer second = new RunningTrainer(setup, null)) {
       // It rebuilds the dataset from the topic: all 200 labels back, none counted as new (v1 learned them).
@@ -172,8 +182,9 @@ class TrainerIT {
       Awaitility.await().atMost(Duration.ofSeconds(180))
           .until(() -> second.published() + second.rejected() >= 1);
       assertEquals(400, second.service.datasetSize());
+      published += second.published();
     }
-    List<Long> versions = models(setup).stream().map(ModelsTopic.Entry::version).toList();
+    List<Long> versions = awaitModels(setup, (int) published).stream().map(ModelsTopic.Entry::version).toList();
     assertEquals(versions.size(), new java.util.HashSet<>(versions).size(), "no version twice: " + versions);
     assertEquals(1L, versions.get(0));
     assertTrue(versions.size() <= 2 && versions.stream().allMatch(v -> v <= 2), versions.toString());
