@@ -8,10 +8,10 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Measures the network alone, decoding alone and the whole classifier on an embedded broker "
-        + "(micro-batched and record by record), end-to-end latency at half load, a hot swap under load, and one "
+        + "(micro-batched and record by record; at-least-once too, as the Python peer runs), end-to-end latency at half load, a hot swap under load, and one "
         + "and two classifier instances as child JVMs (images/s, peak RSS, ND4J off-heap), side by side in one run; "
         + "writes docs/benchmarks.md and docs/benchmarks.png (throughput and latency charts).",
-        "Use --quick for a short run (a few minutes; the full run takes up to about 20)."})
+        "Use --quick for a short run (a few minutes); a full run with --rounds 1 takes about 10-15 minutes."})
 final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "Shorter measurements and fewer images.")
   boolean quick;
