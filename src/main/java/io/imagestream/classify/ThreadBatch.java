@@ -17,7 +17,10 @@ import java.util.concurrent.CompletableFuture;
  * changelogged store until that task has forwarded its outcome, from its own processor context.
  */
 final class ThreadBatch {
-  /** One buffered image: the task that owns it, its store sequence, and its decode (started on arrival). */
+  /**
+   * One buffered image: the task that owns it, its store sequence, and its decode (started on arrival; null for an
+   * image restored from the store).
+   */
   record Entry(BatchClassifierProcessor owner, long sequence, PendingImage image,
                CompletableFuture<DecodePool.Decoded> decoded) {}
 
@@ -63,7 +66,9 @@ final class ThreadBatch {
     for (Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
       Entry entry = it.next();
       if (entry.owner() == owner) {
-        entry.decoded().cancel(false);
+        if (entry.decoded() != null) { // null: restored from the store, decoded when its batch runs
+          entry.decoded().cancel(false);
+        }
         it.remove();
       }
     }

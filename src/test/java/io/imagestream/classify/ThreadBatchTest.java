@@ -139,5 +139,12 @@ class ThreadBatchTest {
     a.tick(2);
     assertEquals(List.of("a0"), a.predictedIds(), "a's restored image, classified once, not twice");
     assertEquals(1, a.buffered(), "a1 waits in the next batch, with b2");
+
+    a.processor.close(); // again, now with a restored image (no decode started) in the thread's batch
+    b.send("b3", Color.WHITE);
+    b.send("b4", Color.WHITE);
+    assertEquals(2, batchesRun(), "b2, b3, b4 fill the next batch: a1 left with its task");
+    assertEquals(List.of("b0", "b1", "b2", "b3", "b4"), b.predictedIds());
+    assertEquals(1, a.buffered(), "a1 still in a's store");
   }
 }
