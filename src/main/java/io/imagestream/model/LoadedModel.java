@@ -184,8 +184,8 @@ public final class LoadedModel {
     // The adapter reads the output where the network wrote it (its output workspace), so the output is neither
     // detached into a fresh off-heap array nor duplicated before reaching the Java heap.
     java.util.function.Supplier<float[]> call = () -> {
-      // NetworkCalls admits at most as many serving calls as there are copies, so one is always free to them; a
-      // call aside that finds none runs on the shared network (DL4J's output() is synchronised per network).
+      // NetworkCalls admits at most as many serving calls as there are copies, so one is always free to them. Calls
+      // aside (warm-up) run before a model serves, so they never take a copy a serving call needs.
       MultiLayerNetwork network = replicas.poll();
       MultiLayerNetwork use = network != null ? network : serving;
       try {

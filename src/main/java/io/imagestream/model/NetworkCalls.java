@@ -8,10 +8,10 @@ import java.util.function.Supplier;
  * OpenMP threads), fair, so that a serving batch waits for at most the calls queued before it.
  *
  * <p>Calls made while a model loads (its checks and warm-up) and the trainer's evaluations run {@link #aside}: one
- * at a time, beside the serving calls rather than in their queue. Queued with them, one oneDNN first call at a new
- * shape (~100-300 ms) held a serving thread for its whole length: the worst batch around a hot swap was ~40x the
- * median. Beside them, the serving calls share the cores with one more thread for a while (~1.5x slower), which
- * costs far less now that no thread spins while it waits (OpenBLAS gets one thread per call, see NativeBackend).
+ * at a time, beside the serving calls rather than in their queue. Queued with them, a load-time call held a serving
+ * thread for its whole length: the worst batch around a hot swap was 41x the median in the bench; beside them it
+ * was 5-9x (docs/benchmarks.md). Sharing the cores with one more thread for a while costs little now that no thread
+ * spins while it waits (OpenBLAS gets one thread per call, see NativeBackend).
  */
 public final class NetworkCalls {
   private static volatile Semaphore permits;
