@@ -51,7 +51,21 @@ final class Benchmark {
   /** Partitions of the benchmark's topics: as topics/images.properties (a multiple of 1, 2 and 3 stream threads). */
   static final int PARTITIONS = 6;
 
-  record Settings(Duration measure, int pipelineImages, int rounds) {}
+  /**
+   * @param warmUpRuns at most this many unmeasured pipeline runs before an input's rounds (fewer once the JIT has
+   *     settled, see {@link #settled})
+   */
+  record Settings(Duration measure, int pipelineImages, int rounds, int warmUpRuns) {}
+
+  /**
+   * The JIT has settled when it took at most this share of the cores during a warm-up run. Measured here (64x64
+   * JPEGs, runs of 15,000 images, one JVM): C2 took 35-45 % of both cores in the first two runs, 23 % in the third,
+   * 7-11 % from the fifth on, and the rate went 957 -> 1,077 -> 1,532 -> 1,880 -> 1,765 -> 2,070 images/s.
+   */
+  static final double JIT_SETTLED_SHARE = 0.10;
+
+  /** One unmeasured warm-up run: its images/s and the share of the cores that JIT compilation took during it. */
+  record WarmUpRun(double imagesPerSecond, double jitShare) {}
 
   private final Settings settings;
   private final Consumer<String> log;
@@ -148,27 +162,59 @@ final class Benchmark {
    * Sustained images per second of the full classifier: a backlog of images is produced first, then the classifier
    * starts; the rate is taken between its 10 % and its 90 % committed output (ArrivalClock).
    */
-  double pipeline(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
-    return median(() -> pipelineOnce(broker, model, images, batchSize, settings.pipelineImages(), Map.of()));
+  double pipeline(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize,
+                  double expectedRate) {
+    return median(() -> pipelineOnce(broker, model, images, batchSize, backlogSize(expectedRate), Map.of()));
+  }
+
+  /**
+   * Enough images for twice the measuring time at the expected rate, at least the settings' backlog: a fixed
+   * backlog measured the 28x28 PNG pipeline over ~0.7 s (5,000 images at ~6,000/s), where start-up still shows.
+   */
+  int backlogSize(double expectedRate) {
+    return (int) Math.max(settings.pipelineImages(), 2 * settings.measure().toSeconds() * expectedRate);
   }
 
   /**
    * The same pipeline at-least-once (no transactions, no read_committed), as the Python peer runs: not the
    * product's default, but the like-for-like comparison with the peer, and what exactly-once costs.
    */
-  double pipelineAtLeastOnce(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
-    return median(() -> pipelineOnce(broker, model, images, batchSize, settings.pipelineImages(),
+  double pipelineAtLeastOnce(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize,
+                             double expectedRate) {
+    return median(() -> pipelineOnce(broker, model, images, batchSize, backlogSize(expectedRate),
         Map.of("processing.guarantee", "at_least_once")));
   }
 
   /**
-   * One unmeasured pipeline run: the JIT is still compiling the broker's, the clients' and Kafka Streams' code for
-   * the first tens of thousands of records (measured: C2 took ~35 % of both cores in a fresh JVM's first 20,000
-   * images, and the next runs went 1,030 -> 1,070 -> 1,490 images/s), and the figures are of a classifier that has
-   * been running, as a deployed one has.
+   * Unmeasured pipeline runs of three times the backlog until the JIT has settled (or {@code warmUpRuns} of them):
+   * the broker, the clients and Kafka Streams run in this JVM, and C2 keeps compiling their code for the first
+   * ~50,000 records on these cores, while a deployed classifier runs for hours. The figures are of a classifier that
+   * has been running; the runs returned show what a cold one does.
    */
-  void warmUpPipeline(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
-    pipelineOnce(broker, model, images, batchSize, 3 * settings.pipelineImages(), Map.of());
+  List<WarmUpRun> warmUpPipeline(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
+    List<WarmUpRun> runs = new ArrayList<>();
+    int cores = Runtime.getRuntime().availableProcessors();
+    do {
+      long compileBefore = compileMillis();
+      long start = System.nanoTime();
+      double rate = pipelineOnce(broker, model, images, batchSize, 3 * settings.pipelineImages(), Map.of());
+      double wallMs = (System.nanoTime() - start) / 1e6;
+      runs.add(new WarmUpRun(rate, (compileMillis() - compileBefore) / (wallMs * cores)));
+      log.accept(String.format("  warm-up run %d: %.0f images/s, JIT %.0f %% of the cores", runs.size(), rate,
+          100 * runs.get(runs.size() - 1).jitShare()));
+    } while (!settled(runs, settings.warmUpRuns()));
+    return runs;
+  }
+
+  /** Warm enough: the last run's JIT share is at most {@link #JIT_SETTLED_SHARE}, or the runs are used up. */
+  static boolean settled(List<WarmUpRun> runs, int maxRuns) {
+    return runs.size() >= maxRuns || runs.get(runs.size() - 1).jitShare() <= JIT_SETTLED_SHARE;
+  }
+
+  /** Total JIT compilation time of this JVM so far (0 where the JVM does not tell). */
+  static long compileMillis() {
+    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
   }
 
   private double pipelineOnce(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize,
@@ -194,9 +240,9 @@ final class Benchmark {
    * The Python peer (bench/peer/peer.py: confluent-kafka, Pillow, PyTorch, the same CNN and weights) on the same
    * backlog, measured the same way (first to last prediction seen by a read_committed consumer).
    */
-  double peer(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
+  double peer(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize, double expectedRate) {
     return median(() -> {
-      Backlog backlog = backlog(broker, images, settings.pipelineImages());
+      Backlog backlog = backlog(broker, images, backlogSize(expectedRate));
       try {
         return PythonPeer.run(broker.bootstrapServers(), backlog.in(), backlog.out(), model, batchSize, 20,
             backlog.images(), Duration.ofMinutes(10)).imagesPerSecond();

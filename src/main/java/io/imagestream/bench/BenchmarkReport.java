@@ -35,8 +35,8 @@ public final class BenchmarkReport {
     // The product's default threads per network call (the in-process pipeline runs as `classify` would).
     NativeBackend.useThreadsPerCall(ImagestreamConfig.defaults().getInt(ImagestreamConfig.INFERENCE_THREADS));
     NativeBackend.init();
-    Benchmark bench = new Benchmark(new Benchmark.Settings(Duration.ofSeconds(quick ? 2 : 5), quick ? 1500 : 5000,
-        rounds), log);
+    Benchmark bench = new Benchmark(new Benchmark.Settings(measure(quick), quick ? 1500 : 5000,
+        rounds, quick ? 2 : 8), log);
     InputShape rgb64 = new InputShape(64, 64, 3);
     LoadedModel rgbModel = Benchmark.untrained(rgb64);
     LoadedModel greyModel = defaultModel();
@@ -72,11 +72,17 @@ public final class BenchmarkReport {
       for (BenchImages.Kind kind : BenchImages.Kind.values()) {
         LoadedModel model = kind.grey ? greyModel : rgbModel;
         log.accept("pipeline warm-up (not measured), " + kind.label);
-        bench.warmUpPipeline(broker, model, images.get(kind), 32);
+        List<Benchmark.WarmUpRun> warmUp = bench.warmUpPipeline(broker, model, images.get(kind), 32);
+        for (int i = 0; i < warmUp.size(); i++) {
+          results.put(WARM_UP_KEY + kind + ":" + (i + 1), warmUp.get(i).imagesPerSecond());
+          results.put(WARM_UP_JIT_KEY + kind + ":" + (i + 1), warmUp.get(i).jitShare());
+        }
         for (int batch : new int[] {32, 1}) {
           long compileBefore = compileMillis();
           long wallBefore = System.nanoTime();
-          double v = bench.pipeline(broker, model, images.get(kind), batch);
+          // Micro-batched: sized by the last warm-up run's rate; record by record is slower, the minimum will do.
+          double v = bench.pipeline(broker, model, images.get(kind), batch,
+              batch == 1 ? 0 : warmUp.get(warmUp.size() - 1).imagesPerSecond());
           results.merge("jit:pipelineCompileMs", (double) (compileMillis() - compileBefore), Double::sum);
           results.merge("jit:pipelineWallMs", (System.nanoTime() - wallBefore) / 1e6, Double::sum);
           results.put("pipeline:" + kind + ":" + batch, v);
@@ -85,7 +91,8 @@ public final class BenchmarkReport {
           log.accept(rows.get(rows.size() - 1));
         }
         if (kind == BenchImages.Kind.JPEG_64) {
-          double v = bench.pipelineAtLeastOnce(broker, model, images.get(kind), 32);
+          double v = bench.pipelineAtLeastOnce(broker, model, images.get(kind), 32,
+              warmUp.get(warmUp.size() - 1).imagesPerSecond());
           results.put(AT_LEAST_ONCE_KEY, v);
           rows.add(row("pipeline (broker, at-least-once, as the peer runs), " + kind.label, "micro-batch 32", v));
           log.accept(rows.get(rows.size() - 1));
@@ -97,7 +104,9 @@ public final class BenchmarkReport {
           log.accept("Python peer not measured: " + peer.reason());
           break;
         }
-        double v = bench.peer(broker, kind.grey ? greyModel : rgbModel, images.get(kind), 32);
+        // The same backlog size as our micro-batched pipeline of this input.
+        double v = bench.peer(broker, kind.grey ? greyModel : rgbModel, images.get(kind), 32,
+            results.getOrDefault("pipeline:" + kind + ":32", 0.0));
         results.put("peer:pipeline:" + kind, v);
         log.accept(row("Python peer", "pipeline:" + kind, v));
       }
@@ -111,10 +120,13 @@ public final class BenchmarkReport {
     log.accept("wrote " + out + " and " + chart);
   }
 
-  /** Total JIT compilation time of this JVM so far (0 where the JVM does not tell). */
+  /** How long each model-only and decode-only round measures; pipeline backlogs last about twice as long. */
+  static Duration measure(boolean quick) {
+    return Duration.ofSeconds(quick ? 2 : 5);
+  }
+
   private static long compileMillis() {
-    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+    return Benchmark.compileMillis();
   }
 
   /**
@@ -126,6 +138,8 @@ public final class BenchmarkReport {
     static final Measured NONE = new Measured(Map.of(), null, null, null);
   }
 
+  static final String WARM_UP_KEY = "warmup:";
+  static final String WARM_UP_JIT_KEY = "warmupjit:";
   static final String AT_LEAST_ONCE_KEY = "pipeline:JPEG_64:32:at_least_once";
   static final double P99_TARGET_MS = 100;
   static final double SWAP_TARGET_RATIO = 2;
@@ -318,18 +332,21 @@ public final class BenchmarkReport {
         md.append(row("Python peer", key.substring("peer:".length()), value)).append('\n');
       }
     });
-    md.append("\nPipeline: a backlog of images is produced to a " + Benchmark.PARTITIONS + "-partition topic of the ")
+    md.append("\nPipeline: a backlog of images (enough for ~" + 2 * measure(quick).toSeconds() + " s at the input's rate, ")
+        .append("the same for the Python peer) is produced to a " + Benchmark.PARTITIONS + "-partition topic of the ")
         .append("embedded broker, then the classifier (Kafka Streams, exactly_once_v2, the product's default threads: ")
         .append("see Machine) starts in the same JVM; images/s is the steady rate between its 10 % and 90 % committed ")
-        .append("output (start-up and the last partition's tail left out). Before the rounds of each input, one ")
-        .append("unmeasured run of three times the backlog warms the JIT up (the broker, the clients and Kafka Streams ")
-        .append("run in this JVM, and C2 is still compiling their code for the first tens of thousands of records), ")
-        .append("so the figures are of a classifier that has been running." + jitText(r) + " Inputs are synthetic (gradients, shapes, noise), made in the run. Active ")
+        .append("output (start-up and the last partition's tail left out). Before the rounds of each input, unmeasured ")
+        .append("runs of three times the backlog warm the JIT up until it takes at most " + String.format("%.0f %%",
+            100 * Benchmark.JIT_SETTLED_SHARE) + " of the cores (the broker, the clients and Kafka Streams run in ")
+        .append("this JVM, and C2 keeps compiling their code for the first tens of thousands of records), so the ")
+        .append("figures are of a classifier that has been running; the warm-up runs below show a cold one." + jitText(r) + " Inputs are synthetic (gradients, shapes, noise), made in the run. Active ")
         .append("learning is off in every classifier of the bench (imagestream.active.uncertainty.threshold=0): the ")
         .append("64x64 bench model is untrained, so it would send every image to to-label as well (a trained model ")
         .append("sends few), and the peer does not do it either. Python peer: bench/peer/peer.py (confluent-kafka, ")
         .append("Pillow, PyTorch with the same network and weights, batch 32, at-least-once: offsets committed after ")
         .append("each batch's predictions are acknowledged) on the same backlog, measured the same way.\n\n");
+    md.append(warmUpText(r));
     latencySection(md, m);
     swapSection(md, m.swap());
     memorySection(md, m.one());
@@ -413,6 +430,27 @@ public final class BenchmarkReport {
       text += String.format("; at-least-once pipeline / Python peer (both at-least-once): %.2f", atLeastOnce / peer);
     }
     return text + ".\n";
+  }
+
+  /** The warm-up runs by input: images/s and the JIT's share of the cores, from the cold JVM to the warm one. */
+  static String warmUpText(Map<String, Double> r) {
+    StringBuilder md = new StringBuilder();
+    for (BenchImages.Kind kind : BenchImages.Kind.values()) {
+      List<String> runs = new ArrayList<>();
+      for (int i = 1; r.containsKey(WARM_UP_KEY + kind + ":" + i); i++) {
+        runs.add(String.format("%,.0f (JIT %.0f %%)", r.get(WARM_UP_KEY + kind + ":" + i),
+            100 * r.getOrDefault(WARM_UP_JIT_KEY + kind + ":" + i, 0.0)));
+      }
+      if (!runs.isEmpty()) {
+        md.append("| ").append(kind.label).append(" | ").append(String.join(", ", runs)).append(" |\n");
+      }
+    }
+    if (md.length() == 0) {
+      return "";
+    }
+    return "Warm-up runs (micro-batch 32, not measured; images/s of each run, and the share of the cores JIT "
+        + "compilation took during it), in the order they ran: the first input's first run is a cold JVM.\n\n"
+        + "| input | warm-up runs: images/s (JIT share) |\n|---|---|\n" + md + "\n";
   }
 
   /** How much of the measured pipeline rounds' CPU the JIT compiler still took, when the run measured it. */

@@ -1,6 +1,7 @@
 package io.imagestream.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,6 +126,33 @@ class BenchmarkReportTest {
     String text = BenchmarkReport.jitText(Map.of("jit:pipelineCompileMs", 6_000.0, "jit:pipelineWallMs", 60_000.0));
     assertTrue(text.contains("6 s of CPU during the 60 s"), text);
     assertTrue(text.contains(String.format("(%.0f %% of the %d cores)", 10.0 / cores, cores)), text);
+  }
+
+  @Test
+  void theWarmUpStopsOnceTheJitHasSettledOrTheRunsAreUsedUp() {
+    var hot = new Benchmark.WarmUpRun(1_000, 0.40);
+    var settled = new Benchmark.WarmUpRun(2_000, Benchmark.JIT_SETTLED_SHARE);
+    assertFalse(Benchmark.settled(List.of(hot), 8));
+    assertFalse(Benchmark.settled(List.of(hot, hot, hot), 8));
+    assertTrue(Benchmark.settled(List.of(hot, hot, settled), 8));
+    assertTrue(Benchmark.settled(List.of(hot, hot), 2), "at most warmUpRuns runs");
+    assertTrue(Benchmark.settled(List.of(settled), 8), "a warm JVM needs one run");
+  }
+
+  @Test
+  void theWarmUpRunsAreListedByInputInOrder() {
+    assertEquals("", BenchmarkReport.warmUpText(Map.of()));
+    Map<String, Double> r = new HashMap<>();
+    r.put("warmup:JPEG_64:1", 957.0);
+    r.put("warmupjit:JPEG_64:1", 0.45);
+    r.put("warmup:JPEG_64:2", 1880.0);
+    r.put("warmupjit:JPEG_64:2", 0.08);
+    r.put("warmup:PNG_GREY_28:1", 4100.0);
+    r.put("warmupjit:PNG_GREY_28:1", 0.02);
+    String text = BenchmarkReport.warmUpText(r);
+    assertTrue(text.contains("| 64x64 RGB JPEG | 957 (JIT 45 %), 1,880 (JIT 8 %) |"), text);
+    assertTrue(text.contains("| 28x28 grey PNG | 4,100 (JIT 2 %) |"), text);
+    assertFalse(text.contains("500x375"), "an input without warm-up runs has no row");
   }
 
   @Test
