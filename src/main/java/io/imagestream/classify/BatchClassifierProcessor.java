@@ -63,6 +63,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   private final Function<InputShape, ImagePreprocessor> preprocessors;
   private final ClassifierMetrics metrics;
   private final DecodePool decoder;
+  private final NetworkPool network;
   private final ThreadBatch.PerThread batches;
   /** Classified by the thread's batch, in this task's input order, not yet forwarded. */
   private final ArrayDeque<Outcome> outcomes = new ArrayDeque<>();
@@ -70,6 +71,8 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<byte[], byte[]> pending;
   private long nextSequence;
+  /** Moves on at every init and close: outcomes of images buffered before that are dropped (the store has them). */
+  private int epoch;
   /** The stream thread's batch, taken at the first call on that thread. */
   private ThreadBatch batch;
   /** Images found in the store at init (buffered before a restart), queued into the thread's batch at first use. */
@@ -78,7 +81,8 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   /** @param uncertaintyThreshold predictions less sure than this also go to the to-label sink; 0: none do */
   BatchClassifierProcessor(String storeName, int batchSize, Duration maxWait, double uncertaintyThreshold,
                            ServingModel model, Function<InputShape, ImagePreprocessor> preprocessors,
-                           ClassifierMetrics metrics, DecodePool decoder, ThreadBatch.PerThread batches) {
+                           ClassifierMetrics metrics, DecodePool decoder, NetworkPool network,
+                           ThreadBatch.PerThread batches) {
     this.storeName = storeName;
     this.batchSize = batchSize;
     this.maxWait = maxWait;
@@ -87,6 +91,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     this.preprocessors = preprocessors;
     this.metrics = metrics;
     this.decoder = decoder;
+    this.network = network;
     this.batches = batches;
   }
 
@@ -102,12 +107,13 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     this.pending = context.getStateStore(storeName);
     this.outcomes.clear();
     this.nextSequence = 0;
+    this.epoch++;
     List<ThreadBatch.Entry> found = new ArrayList<>();
     try (KeyValueIterator<byte[], byte[]> all = pending.all()) {
       while (all.hasNext()) {
         KeyValue<byte[], byte[]> entry = all.next();
         long sequence = ByteBuffer.wrap(entry.key).getLong();
-        found.add(new ThreadBatch.Entry(this, sequence, PendingImage.decode(entry.value), null));
+        found.add(new ThreadBatch.Entry(this, epoch, sequence, PendingImage.decode(entry.value), null));
         nextSequence = sequence + 1;
       }
     }
@@ -130,6 +136,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   @Override
   public void process(Record<byte[], byte[]> record) {
     ThreadBatch batch = batch();
+    batch.deliverIfDone();
     forwardOutcomes(); // earlier images first
     RecordMetadata source = context.recordMetadata().orElseThrow();
     String id = record.key() != null ? new String(record.key(), StandardCharsets.UTF_8)
@@ -151,19 +158,42 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     }
     long sequence = nextSequence++;
     pending.put(sequenceKey(sequence), image.encode());
-    batch.add(new ThreadBatch.Entry(this, sequence, image, decoded));
-    if (batch.size() >= batchSize) {
-      run(batch, batchSize, false);
-      forwardOutcomes();
-    }
+    batch.add(new ThreadBatch.Entry(this, epoch, sequence, image, decoded));
+    advance(batch, now);
   }
 
   private void onTick(long wallClockMs) {
-    ThreadBatch batch = batch();
+    advance(batch(), wallClockMs);
+  }
+
+  /**
+   * Delivers a finished batch, forwards this task's outcomes, and sends the thread's next batch to the network when
+   * it is due: full ({@code batchSize} images), or its oldest image has waited {@code maxWait}. One batch is in flight
+   * per stream thread: a batch due by time waits (without blocking) for the one in flight; a full one blocks this
+   * thread until it is done, which is where a saturated network pushes back on reading.
+   */
+  private void advance(ThreadBatch batch, long nowMs) {
+    batch.deliverIfDone();
     forwardOutcomes();
-    if (!batch.isEmpty() && wallClockMs - batch.oldestArrivalMs() >= maxWait.toMillis()) {
-      run(batch, Integer.MAX_VALUE, true);
-      forwardOutcomes();
+    while (true) {
+      boolean full = batch.size() >= batchSize;
+      boolean waited = !batch.isEmpty() && nowMs - batch.oldestArrivalMs() >= maxWait.toMillis();
+      if (!full && !waited) {
+        return;
+      }
+      if (batch.running()) {
+        if (!full) {
+          return; // looked at again at the next record or tick
+        }
+        batch.awaitInFlight();
+        forwardOutcomes();
+      }
+      List<ThreadBatch.Entry> entries = batch.take(batchSize);
+      boolean ranByTime = !full;
+      batch.launch(network.submit(() -> classify(entries, ranByTime)));
+      if (batch.deliverIfDone()) { // at once when batches run on the stream thread
+        forwardOutcomes();
+      }
     }
   }
 
@@ -188,33 +218,38 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     }
   }
 
-  /** Classifies the thread's oldest images, at most {@code images} of them, in batches of at most batchSize. */
-  private void run(ThreadBatch batch, int images, boolean ranByTime) {
-    int left = images;
-    while (left > 0 && !batch.isEmpty()) {
-      List<ThreadBatch.Entry> entries = batch.take(Math.min(left, batchSize));
-      left -= entries.size();
-      classify(entries, ranByTime);
-    }
-  }
-
-  /** One network call for images of any of the thread's tasks; each outcome goes to its own task. */
-  private void classify(List<ThreadBatch.Entry> batch, boolean ranByTime) {
+  /**
+   * One network call for images of any of the thread's tasks (on a network thread, or on the stream thread without
+   * them). Returns what hands each outcome to its own task, run on the stream thread: the tasks' queues are the
+   * stream thread's alone.
+   */
+  private Runnable classify(List<ThreadBatch.Entry> batch, boolean ranByTime) {
+    List<ThreadBatch.Entry> owners = new ArrayList<>(batch.size());
+    List<Outcome> results = new ArrayList<>(batch.size());
     LoadedModel serving = model.current(); // one version for the whole batch
     List<ThreadBatch.Entry> ready = new ArrayList<>(batch.size());
     List<byte[]> pixels = new ArrayList<>(batch.size());
     for (ThreadBatch.Entry entry : batch) {
       DecodePool.Decoded decoded = decoded(entry, serving);
       if (decoded.rejected()) {
-        entry.owner().outcomes.add(Outcome.rejected(entry.sequence(), entry.image(), decoded.rejectReason(),
-            decoded.message(), ranByTime));
+        owners.add(entry);
+        results.add(Outcome.rejected(entry.sequence(), entry.image(), decoded.rejectReason(), decoded.message(),
+            ranByTime));
       } else {
         ready.add(entry);
         pixels.add(decoded.pixels());
       }
     }
+    Runnable deliver = () -> {
+      for (int i = 0; i < owners.size(); i++) {
+        ThreadBatch.Entry entry = owners.get(i);
+        if (entry.owner().epoch == entry.epoch()) { // else the task was closed since: its store still has the image
+          entry.owner().outcomes.add(results.get(i));
+        }
+      }
+    };
     if (ready.isEmpty()) {
-      return;
+      return deliver;
     }
     float[][] probabilities;
     long start = System.nanoTime();
@@ -224,10 +259,10 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
       String message = "inference failed with model " + serving.metadata().name() + " v"
           + serving.metadata().version() + ": " + e;
       for (ThreadBatch.Entry entry : ready) {
-        entry.owner().outcomes.add(Outcome.rejected(entry.sequence(), entry.image(), DeadLetters.INTERNAL, message,
-            ranByTime));
+        owners.add(entry);
+        results.add(Outcome.rejected(entry.sequence(), entry.image(), DeadLetters.INTERNAL, message, ranByTime));
       }
-      return;
+      return deliver;
     }
     metrics.batch(ready.size(), System.nanoTime() - start);
     long now = System.currentTimeMillis();
@@ -238,8 +273,10 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
       Prediction prediction = Prediction.of(image.id(), probabilities[i], serving.metadata(),
           new Prediction.Source(image.topic(), image.partition(), image.offset()),
           new Prediction.Timestamps(image.timestamp(), now));
-      entry.owner().outcomes.add(Outcome.predicted(entry.sequence(), image, prediction, version, ranByTime));
+      owners.add(entry);
+      results.add(Outcome.predicted(entry.sequence(), image, prediction, version, ranByTime));
     }
+    return deliver;
   }
 
   private void forwardPrediction(Outcome outcome) {
@@ -273,6 +310,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     if (batch != null) {
       batch.removeAll(this);
     }
+    epoch++; // its images in flight, if any, are dropped when their batch comes back
     restored = List.of();
     outcomes.clear();
   }

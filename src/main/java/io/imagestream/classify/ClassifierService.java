@@ -25,6 +25,7 @@ public final class ClassifierService implements AutoCloseable {
   private final ServingModel model;
   private final KafkaStreamsMetrics streamsMetrics;
   private final DecodePool decoder;
+  private final NetworkPool network;
 
   public ClassifierService(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics) {
     this(config, model, metrics, ClassifierStreamsConfig.of(config));
@@ -37,7 +38,9 @@ public final class ClassifierService implements AutoCloseable {
     NativeBackend.oversubscription(streamThreads, NativeBackend.threadsPerCall(),
         Runtime.getRuntime().availableProcessors()).ifPresent(LOG::warn);
     this.decoder = ClassifierTopology.decodePool(config);
-    this.streams = new KafkaStreams(ClassifierTopology.build(config, model, metrics, decoder), streamsProperties);
+    this.network = ClassifierTopology.networkPool(config);
+    this.streams = new KafkaStreams(ClassifierTopology.build(config, model, metrics, decoder, network),
+        streamsProperties);
     // A failure we did not foresee restarts the thread; exactly-once makes the retry safe.
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
@@ -96,5 +99,6 @@ public final class ClassifierService implements AutoCloseable {
     streams.close(Duration.ofSeconds(30));
     streamsMetrics.close();
     decoder.shutdown();
+    network.shutdown();
   }
 }

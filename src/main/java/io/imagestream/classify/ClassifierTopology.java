@@ -34,7 +34,8 @@ import org.apache.kafka.streams.state.Stores;
  * The batch-classifier buffers each image as it arrives and starts decoding it on the decode threads (so decoding
  * overlaps reading and inference), then runs the network once per micro-batch (by size, or by the oldest image's
  * wait on the wall clock). A micro-batch gathers the images of all the partitions a stream thread owns
- * ({@link ThreadBatch}); each task forwards its own images' outcomes. All three sinks write in the same
+ * ({@link ThreadBatch}) and runs on a network thread while the stream thread reads on ({@link NetworkPool}); each
+ * task forwards its own images' outcomes. All three sinks write in the same
  * exactly-once transaction as the input offsets.
  */
 public final class ClassifierTopology {
@@ -53,11 +54,11 @@ public final class ClassifierTopology {
   private ClassifierTopology() {}
 
   public static Topology build(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics) {
-    return build(config, model, metrics, decodePool(config));
+    return build(config, model, metrics, decodePool(config), networkPool(config));
   }
 
   static Topology build(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics,
-                        DecodePool decoder) {
+                        DecodePool decoder, NetworkPool network) {
     int batchSize = config.getInt(ImagestreamConfig.BATCH_SIZE);
     Duration maxWait = Duration.ofMillis(config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS));
     Function<InputShape, ImagePreprocessor> preprocessors = preprocessors(config);
@@ -74,7 +75,7 @@ public final class ClassifierTopology {
         config.getString(ImagestreamConfig.TOPIC_IMAGES));
     topology.addProcessor(PROCESSOR,
         () -> new BatchClassifierProcessor(PENDING_STORE, batchSize, maxWait, uncertaintyThreshold, model,
-            preprocessors, metrics, decoder, batches), SOURCE);
+            preprocessors, metrics, decoder, network, batches), SOURCE);
     topology.addStateStore(pendingStore, PROCESSOR);
     topology.addSink(PREDICTIONS_SINK, config.getString(ImagestreamConfig.TOPIC_PREDICTIONS),
         new ByteArraySerializer(), Prediction.serializer(), ClassifierTopology::sameAsInputPartition, PROCESSOR);
@@ -98,6 +99,15 @@ public final class ClassifierTopology {
   static DecodePool decodePool(ImagestreamConfig config) {
     int threads = config.getInt(ImagestreamConfig.DECODE_THREADS);
     return new DecodePool(threads < 0 ? Runtime.getRuntime().availableProcessors() : threads);
+  }
+
+  /**
+   * The network threads (imagestream.inference.overlap): one per stream thread, as each has at most one batch in
+   * flight; none (batches on the stream threads) when overlap is off.
+   */
+  static NetworkPool networkPool(ImagestreamConfig config) {
+    return new NetworkPool(config.getBoolean(ImagestreamConfig.INFERENCE_OVERLAP)
+        ? ClassifierStreamsConfig.streamThreads(config) : 0);
   }
 
   /** One immutable preprocessor per model input shape, shared by all tasks. */

@@ -7,21 +7,23 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The images buffered by all the tasks (input partitions) of one stream thread, in arrival order: one micro-batch
- * for the thread rather than one per task. With six partitions on two threads, a per-task buffer fills three times
+ * The images buffered by all the tasks (input partitions) of one stream thread, in arrival order, and the thread's
+ * batch in the network, if any: one micro-batch for the thread rather than one per task. With six partitions on two threads, a per-task buffer fills three times
  * more slowly, so below saturation its batches were a third of the size (more network calls per image) or waited
  * three times longer for the same size.
  *
  * <p>Only its stream thread touches it (Kafka Streams runs a task's process, punctuate, init and close on the thread
- * that owns the task), so it needs no locking. Each image still belongs to its task: it stays in that task's
+ * that owns the task), so it needs no locking; a network thread only computes the batch in flight, and its outcomes
+ * reach the tasks' queues on the stream thread. Each image still belongs to its task: it stays in that task's
  * changelogged store until that task has forwarded its outcome, from its own processor context.
  */
 final class ThreadBatch {
   /**
-   * One buffered image: the task that owns it, its store sequence, and its decode (started on arrival; null for an
-   * image restored from the store).
+   * One buffered image: the task that owns it, the owner's epoch when it was buffered (its outcome is dropped if the
+   * task has been closed or re-initialised since), its store sequence, and its decode (started on arrival; null for
+   * an image restored from the store).
    */
-  record Entry(BatchClassifierProcessor owner, long sequence, PendingImage image,
+  record Entry(BatchClassifierProcessor owner, int epoch, long sequence, PendingImage image,
                CompletableFuture<DecodePool.Decoded> decoded) {}
 
   /** One batch per stream thread of one topology (tests build several topologies on one thread). */
@@ -34,6 +36,43 @@ final class ThreadBatch {
   }
 
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+  /**
+   * The batch in the network (at most one, so each task's outcomes come back in its input order), completing with
+   * what hands its outcomes to their tasks; run on this thread once it is done. Null: none in flight.
+   */
+  private CompletableFuture<Runnable> inFlight;
+
+  /** True while a batch taken from here is still in the network. */
+  boolean running() {
+    return inFlight != null;
+  }
+
+  /** Sends a taken batch to the network; at most one at a time (await the one in flight first). */
+  void launch(CompletableFuture<Runnable> batch) {
+    if (inFlight != null) {
+      throw new IllegalStateException("a batch is already in flight on this stream thread");
+    }
+    inFlight = batch;
+  }
+
+  /** Hands the outcomes of the batch in flight to their tasks if it is done; true if it was. */
+  boolean deliverIfDone() {
+    if (inFlight == null || !inFlight.isDone()) {
+      return false;
+    }
+    CompletableFuture<Runnable> done = inFlight;
+    inFlight = null;
+    done.join().run(); // a failed batch throws here, on the stream thread (which Kafka Streams then replaces)
+    return true;
+  }
+
+  /** Waits for the batch in flight, if any, and hands its outcomes to their tasks. */
+  void awaitInFlight() {
+    if (inFlight != null) {
+      inFlight.join();
+      deliverIfDone();
+    }
+  }
 
   void add(Entry entry) {
     entries.addLast(entry);
@@ -61,7 +100,10 @@ final class ThreadBatch {
     return taken;
   }
 
-  /** Drops a closing task's images (they stay in its store, and whoever owns the task next classifies them). */
+  /**
+   * Drops a closing task's images (they stay in its store, and whoever owns the task next classifies them); its
+   * images in flight are dropped when their batch is delivered (the task's epoch has moved on).
+   */
   void removeAll(BatchClassifierProcessor owner) {
     for (Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
       Entry entry = it.next();

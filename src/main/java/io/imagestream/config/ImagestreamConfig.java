@@ -45,6 +45,7 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String DECODE_MAX_PIXELS = "imagestream.decode.max.pixels";
   public static final String DECODE_MAX_BYTES = "imagestream.decode.max.bytes";
   public static final String DECODE_THREADS = "imagestream.decode.threads";
+  public static final String INFERENCE_OVERLAP = "imagestream.inference.overlap";
   public static final String RESIZE_INTERPOLATION = "imagestream.resize.interpolation";
 
   public static final String ACTIVE_UNCERTAINTY_THRESHOLD = "imagestream.active.uncertainty.threshold";
@@ -108,6 +109,12 @@ public final class ImagestreamConfig extends AbstractConfig {
       .define(DECODE_THREADS, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM,
           "Threads that decode images beside the stream threads, shared by them; -1: one per core, 0: decode on "
               + "the stream threads.")
+      // true: a stream thread blocked in the network reads nothing, so images that arrive meanwhile wait unread
+      // (in the thread's consumer) for the whole call and the commit after it.
+      .define(INFERENCE_OVERLAP, Type.BOOLEAN, true, Importance.MEDIUM,
+          "true: each stream thread's batches run on a network thread of their own, so the stream thread reads, "
+              + "buffers, forwards and commits while its previous batch is in the network (one batch in flight per "
+              + "stream thread); false: batches run on the stream thread.")
       .define(RESIZE_INTERPOLATION, Type.STRING, "bilinear", ValidString.in("bilinear", "nearest"), Importance.LOW,
           "How images are resized to the model's input.")
       .define(ACTIVE_UNCERTAINTY_THRESHOLD, Type.DOUBLE, 0.6, Range.between(0, 1), Importance.MEDIUM,

@@ -52,6 +52,9 @@ class ClassifierTopologyTest {
     Map<String, String> settings = new HashMap<>(more);
     settings.put(ImagestreamConfig.BATCH_SIZE, Integer.toString(batchSize));
     settings.put(ImagestreamConfig.BATCH_MAX_WAIT_MS, Long.toString(maxWaitMs));
+    // Batches on the (test driver's) stream thread: outputs are there when pipeInput returns. Batches on network
+    // threads: ThreadBatchTest, and the integration tests on a real broker.
+    settings.putIfAbsent(ImagestreamConfig.INFERENCE_OVERLAP, "false");
     ImagestreamConfig config = ImagestreamConfig.of(settings);
     metrics = ClassifierMetrics.discarding();
     Properties props = new Properties();

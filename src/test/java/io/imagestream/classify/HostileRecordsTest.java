@@ -44,7 +44,8 @@ class HostileRecordsTest {
   @BeforeEach
   void start() {
     ImagestreamConfig config = ImagestreamConfig.of(Map.of(ImagestreamConfig.BATCH_SIZE, "1",
-        ImagestreamConfig.DECODE_MAX_BYTES, Integer.toString(MAX_BYTES)));
+        ImagestreamConfig.DECODE_MAX_BYTES, Integer.toString(MAX_BYTES),
+        ImagestreamConfig.INFERENCE_OVERLAP, "false")); // outputs there when pipeInput returns
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "hostile-records-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -12,6 +12,8 @@ import java.awt.Color;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -21,7 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two tasks (partitions) of one stream thread share one micro-batch: the network runs once for the images of both,
- * and each task forwards its own images' predictions, in its input order, from its own context.
+ * and each task forwards its own images' predictions, in its input order, from its own context. With network
+ * threads, the stream thread (here: the test's thread) reads on while its batch is in the network.
  */
 class ThreadBatchTest {
   private final ThreadBatch.PerThread batches = new ThreadBatch.PerThread();
@@ -36,6 +39,10 @@ class ThreadBatchTest {
     long offset;
 
     Task(int partition, int batchSize, long maxWaitMs) {
+      this(partition, batchSize, maxWaitMs, new NetworkPool(0));
+    }
+
+    Task(int partition, int batchSize, long maxWaitMs, NetworkPool network) {
       this.partition = partition;
       context.setCurrentSystemTimeMs(0);
       store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ClassifierTopology.PENDING_STORE),
@@ -44,7 +51,7 @@ class ThreadBatchTest {
       context.addStateStore(store);
       processor = new BatchClassifierProcessor(ClassifierTopology.PENDING_STORE, batchSize,
           Duration.ofMillis(maxWaitMs), 0, model, ClassifierTopology.preprocessors(ImagestreamConfig.defaults()),
-          metrics, new DecodePool(0), batches);
+          metrics, new DecodePool(0), network, batches);
       processor.init(context);
     }
 
@@ -146,5 +153,98 @@ class ThreadBatchTest {
     assertEquals(2, batchesRun(), "b2, b3, b4 fill the next batch: a1 left with its task");
     assertEquals(List.of("b0", "b1", "b2", "b3", "b4"), b.predictedIds());
     assertEquals(1, a.buffered(), "a1 still in a's store");
+  }
+
+  /** A network thread per batch that starts computing only when the test opens the gate. */
+  private static final class GatedNetwork {
+    final CountDownLatch gate = new CountDownLatch(1);
+    final AtomicInteger finished = new AtomicInteger();
+    final NetworkPool pool = new NetworkPool(batch -> new Thread(() -> {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      batch.run(); // completes the batch's future
+      finished.incrementAndGet();
+    }, "test-network").start());
+
+    void awaitFinished(int batches) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (finished.get() < batches) {
+        assertTrue(System.nanoTime() < deadline, "the network thread did not finish " + batches + " batch(es)");
+        Thread.onSpinWait();
+      }
+    }
+  }
+
+  @Test
+  void theStreamThreadReadsOnWhileItsBatchIsInTheNetworkAndForwardsItOnceBack() {
+    GatedNetwork network = new GatedNetwork();
+    Task a = new Task(0, 2, 60_000, network.pool);
+    a.send("a0", Color.BLACK);
+    a.send("a1", Color.WHITE); // full: sent to the network, which is held at the gate
+    assertTrue(batches.current().running());
+    a.send("a2", Color.BLACK); // process returned at once, and the image is buffered for the next batch
+    assertEquals(List.of(), a.predictedIds(), "nothing forwarded before the network is done");
+    assertEquals(3, a.buffered(), "every image in the store until its outcome is forwarded");
+
+    network.gate.countDown();
+    network.awaitFinished(1);
+    a.tick(1);
+    assertEquals(List.of("a0", "a1"), a.predictedIds(), "forwarded at the next tick, in input order");
+    assertFalse(a.context.committed(), "a full batch waits for the commit interval");
+    assertEquals(1, a.buffered());
+
+    a.send("a3", Color.WHITE); // a2 + a3: the next batch
+    network.awaitFinished(2);
+    a.tick(2);
+    assertEquals(List.of("a0", "a1", "a2", "a3"), a.predictedIds());
+    assertEquals("dark", ((Prediction) a.context.forwarded().get(2).record().value()).label());
+    assertEquals("light", ((Prediction) a.context.forwarded().get(3).record().value()).label());
+    assertEquals(0, a.buffered());
+    assertEquals(2, batchesRun());
+  }
+
+  @Test
+  void aFullBatchWaitsForTheOneInFlightAndABatchDueByTimeDoesNotBlock() {
+    GatedNetwork network = new GatedNetwork();
+    Task a = new Task(0, 2, 50, network.pool);
+    a.context.setCurrentSystemTimeMs(0);
+    a.send("a0", Color.BLACK);
+    a.send("a1", Color.BLACK); // in flight, held
+    a.send("a2", Color.WHITE);
+    a.tick(60); // a2 has waited 60 ms, but a batch is in flight: it waits for it, without blocking this thread
+    assertTrue(batches.current().running());
+    assertEquals(List.of(), a.predictedIds());
+
+    network.gate.countDown(); // from here batches complete; a3 fills a2's batch while the first may be in flight
+    a.send("a3", Color.WHITE);
+    network.awaitFinished(2);
+    a.tick(61);
+    assertEquals(List.of("a0", "a1", "a2", "a3"), a.predictedIds(), "no image lost, none twice, in order");
+    assertEquals(2, batchesRun());
+  }
+
+  @Test
+  void outcomesOfAClosedTasksImagesInFlightAreDroppedAndItsNextOwnerClassifiesThemOnce() {
+    GatedNetwork network = new GatedNetwork();
+    Task a = new Task(0, 2, 60_000, network.pool);
+    Task b = new Task(1, 2, 60_000, network.pool);
+    a.send("a0", Color.BLACK);
+    a.send("a1", Color.WHITE); // in flight, held
+    a.processor.close(); // the partition moves away while its images are in the network
+    network.gate.countDown();
+    network.awaitFinished(1);
+    b.tick(1); // the batch comes back: a's outcomes are dropped, not forwarded by a closed task
+    assertEquals(List.of(), a.predictedIds());
+    assertEquals(2, a.buffered(), "a's images stay in its store");
+
+    a.processor.init(a.context); // the task's next owner (here: resumed) reads its store again
+    a.tick(2); // queues the restored images: a full batch
+    network.awaitFinished(2);
+    a.tick(3);
+    assertEquals(List.of("a0", "a1"), a.predictedIds(), "classified again once, in order");
+    assertEquals(0, a.buffered());
   }
 }
