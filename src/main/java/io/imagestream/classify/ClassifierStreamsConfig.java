@@ -19,11 +19,25 @@ public final class ClassifierStreamsConfig {
   private ClassifierStreamsConfig() {}
 
   public static Properties of(ImagestreamConfig config) {
+    return build(config, true);
+  }
+
+  /**
+   * The same settings without a fresh state directory: for the topology's own config (a {@code new Topology()}
+   * without one reads Kafka's defaults, and warns at every start that the processing exception handler is off).
+   */
+  static Properties forTopology(ImagestreamConfig config) {
+    return build(config, false);
+  }
+
+  private static Properties build(ImagestreamConfig config, boolean stateDir) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(ImagestreamConfig.APPLICATION_ID));
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads(config));
-    props.put(StreamsConfig.STATE_DIR_CONFIG, freshStateDir());
+    if (stateDir) {
+      props.put(StreamsConfig.STATE_DIR_CONFIG, freshStateDir());
+    }
     // Opt in now to what Kafka 5.0 will make the default (silences a warning at every start).
     props.put("processing.exception.handler.global.enabled", true);
     // A crashed instance's partitions move on after this, not after the 45 s default.

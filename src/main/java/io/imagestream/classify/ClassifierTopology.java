@@ -15,7 +15,9 @@ import java.util.function.Function;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -70,7 +72,8 @@ public final class ClassifierTopology {
         .withCachingEnabled();
 
     ThreadBatch.PerThread batches = new ThreadBatch.PerThread(); // one micro-batch per stream thread, across its tasks
-    Topology topology = new Topology();
+    Topology topology = new Topology(
+        new TopologyConfig(new StreamsConfig(ClassifierStreamsConfig.forTopology(config))));
     topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
         config.getString(ImagestreamConfig.TOPIC_IMAGES));
     topology.addProcessor(PROCESSOR,

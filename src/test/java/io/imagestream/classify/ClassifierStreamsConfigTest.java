@@ -1,6 +1,8 @@
 package io.imagestream.classify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.model.NativeBackend;
@@ -40,5 +42,18 @@ class ClassifierStreamsConfigTest {
     ImagestreamConfig userSet = ImagestreamConfig.of(Map.of(StreamsConfig.POLL_MS_CONFIG, "7"));
     assertEquals("7", String.valueOf(ClassifierStreamsConfig.of(userSet).get(StreamsConfig.POLL_MS_CONFIG)),
         "a poll.ms of the user's own wins");
+  }
+
+  @Test
+  void theTopologysOwnConfigHasTheSameSettingsWithoutAStateDirectory() {
+    ImagestreamConfig config = ImagestreamConfig.of(Map.of(StreamsConfig.POLL_MS_CONFIG, "7"));
+    var topology = ClassifierStreamsConfig.forTopology(config);
+    var streams = ClassifierStreamsConfig.of(config);
+    assertFalse(topology.containsKey(StreamsConfig.STATE_DIR_CONFIG), "no temporary folder made for it");
+    assertTrue(streams.containsKey(StreamsConfig.STATE_DIR_CONFIG));
+    streams.remove(StreamsConfig.STATE_DIR_CONFIG);
+    assertEquals(streams, topology);
+    assertEquals(true, new StreamsConfig(topology).getBoolean("processing.exception.handler.global.enabled"),
+        "so a new Topology does not warn at every start that it is off");
   }
 }
