@@ -19,8 +19,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 /**
  * One and then two classifier instances (child JVMs running the real {@code classify} command, same application id)
  * on the same backlog in a 6-partition input topic. Each run has its own application id and output topics, so each
- * classifies the whole backlog. Images/s is taken between the outputs at 10 % and 90 % of the backlog, which leaves
- * out the JVMs' start and the group's first rebalance; the CPU the children and this JVM (the broker and the
+ * classifies the whole backlog. Images/s is taken between two outputs (from a given share of the backlog to 90 %),
+ * which leaves out the JVMs' start, the group's first rebalance and, from half-way, most of the JIT's warm-up; the CPU the children and this JVM (the broker and the
  * consumer) use over the same stretch is measured too, for "Scale beyond one machine".
  */
 final class ScaleOut {
@@ -46,7 +46,12 @@ final class ScaleOut {
     return in;
   }
 
-  Run run(String bootstrapServers, String inputTopic, int count, Path modelFile, int instances) throws Exception {
+  /**
+   * @param measureFrom where in the backlog the measured stretch starts (a share: 0.1 leaves out JVM start and the
+   *     first rebalance; 0.5 also lets the child JVMs' JIT settle on the first half); it ends at 90 %
+   */
+  Run run(String bootstrapServers, String inputTopic, int count, Path modelFile, int instances, double measureFrom)
+      throws Exception {
     String run = BenchKafka.runId();
     String out = "bench-scale-predictions-" + run;
     String dlq = "bench-scale-dlq-" + run;
@@ -95,7 +100,7 @@ final class ScaleOut {
       }
       log.accept(String.format("  %d classifier instance(s) started (pids %s), reading %,d images from %s", instances,
           children.stream().map(c -> Long.toString(c.pid())).toList(), count, inputTopic));
-      return measure(bootstrapServers, List.of(out, dlq), count, instances, children);
+      return measure(bootstrapServers, List.of(out, dlq), count, instances, children, measureFrom);
     } finally {
       for (ChildClassifier child : children) {
         if (child != null) {
@@ -106,8 +111,8 @@ final class ScaleOut {
   }
 
   private Run measure(String bootstrapServers, List<String> topics, int count, int instances,
-                      List<ChildClassifier> children) {
-    int from = Math.max(1, count / 10);
+                      List<ChildClassifier> children, double measureFrom) {
+    int from = Math.max(1, (int) (count * measureFrom));
     int to = Math.max(from + 1, count * 9 / 10);
     long fromNanos = 0;
     long toNanos = 0;

@@ -156,6 +156,15 @@ class BenchmarkReportTest {
   }
 
   @Test
+  void aFullRunMeasuresTheScaleOutFromHalfWaySoThatTheChildJvmsAreWarm() throws Exception {
+    String full = BenchmarkReport.markdown(List.of(), figures(), measured(), 1, false);
+    assertTrue(full.contains("between the outputs at 50 % and 90 % of the backlog"), "full run");
+    assertTrue(full.contains("JIT warm-up (the first half of the backlog)"), "full run says why");
+    String quick = BenchmarkReport.markdown(List.of(), figures(), measured(), 1, true);
+    assertTrue(quick.contains("between the outputs at 10 % and 90 % of the backlog"), "quick run");
+  }
+
+  @Test
   void theLatencyTableSplitsOffTheTimeUntilClassified() throws Exception {
     String md = BenchmarkReport.markdown(List.of(), figures(), measured(), 1, true);
     assertTrue(md.contains("until classified p50 / p99"), "header");
