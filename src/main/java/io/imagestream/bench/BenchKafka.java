@@ -42,6 +42,22 @@ final class BenchKafka {
     }
   }
 
+  /**
+   * Deletes a finished measurement's topics (and its classifier's changelog), so that the broker carries no earlier
+   * measurement's gigabytes into the next one (warm-ups and photo backlogs add up). Best effort: a topic that is
+   * already gone, or a slow deletion, is no reason to stop the benchmark.
+   */
+  static void deleteTopics(String bootstrapServers, String... names) {
+    try (Admin admin = Admin.create(client(bootstrapServers))) {
+      admin.deleteTopics(List.of(names)).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      // kept: the topics stay on the broker until it stops
+    }
+  }
+
   /** Produces {@code count} images (keys img-0...) as fast as the producer goes, and waits for all acks. */
   static void backlog(String bootstrapServers, String topic, byte[][] images, int count) {
     Map<String, Object> props = new HashMap<>(client(bootstrapServers));

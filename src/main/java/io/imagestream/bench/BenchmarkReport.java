@@ -36,7 +36,7 @@ public final class BenchmarkReport {
     NativeBackend.useThreadsPerCall(ImagestreamConfig.defaults().getInt(ImagestreamConfig.INFERENCE_THREADS));
     NativeBackend.init();
     Benchmark bench = new Benchmark(new Benchmark.Settings(measure(quick), quick ? 1500 : 5000,
-        rounds, quick ? 2 : 8), log);
+        rounds, quick ? 2 : 12, quick ? 0 : WARM_UP_IMAGES), log);
     InputShape rgb64 = new InputShape(64, 64, 3);
     LoadedModel rgbModel = Benchmark.untrained(rgb64);
     LoadedModel greyModel = defaultModel();
@@ -147,6 +147,9 @@ public final class BenchmarkReport {
   static double scaleOutMeasureFrom(boolean quick) {
     return quick ? 0.1 : 0.5;
   }
+
+  /** A full run's warm-up: at least this many images through the pipeline in this JVM before the first round. */
+  static final int WARM_UP_IMAGES = 120_000;
 
   static final String WARM_UP_KEY = "warmup:";
   static final String WARM_UP_JIT_KEY = "warmupjit:";
@@ -349,7 +352,8 @@ public final class BenchmarkReport {
         .append("see Machine) starts in the same JVM; images/s is the steady rate between its 10 % and 90 % committed ")
         .append("output (start-up and the last partition's tail left out). Before the rounds of each input, unmeasured ")
         .append("runs of three times the backlog warm the JIT up until it takes at most " + String.format("%.0f %%",
-            100 * Benchmark.JIT_SETTLED_SHARE) + " of the cores (the broker, the clients and Kafka Streams run in ")
+            100 * Benchmark.JIT_SETTLED_SHARE) + " of the cores" + (quick ? "" : String.format(", after at least "
+            + "%,d images in the JVM", WARM_UP_IMAGES)) + " (the broker, the clients and Kafka Streams run in ")
         .append("this JVM, and C2 keeps compiling their code for the first tens of thousands of records), so the ")
         .append("figures are of a classifier that has been running; the warm-up runs below show a cold one." + jitText(r) + " Inputs are synthetic (gradients, shapes, noise), made in the run. Active ")
         .append("learning is off in every classifier of the bench (imagestream.active.uncertainty.threshold=0): the ")

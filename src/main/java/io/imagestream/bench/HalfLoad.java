@@ -184,6 +184,8 @@ final class HalfLoad {
       }
       Thread.sleep(500); // a duplicate would show up now, if any
     }
+    BenchKafka.deleteTopics(bootstrapServers, in, out, dlq, toLabel, models,
+        "bench-halfload-" + run + "-" + ClassifierTopology.PENDING_STORE + "-changelog");
     List<Output> outputs = collector.outputs();
     long windowStart = start + warmUpMs;
     long windowEnd = start + warmUpMs + windowMs;

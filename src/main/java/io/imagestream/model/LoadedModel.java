@@ -235,8 +235,18 @@ public final class LoadedModel {
     }
   }
 
+  /**
+   * Class probabilities for a batch of pixel arrays. The batch's off-heap input is released as soon as the network is
+   * done with it: left to the garbage collector, the inputs of every batch between two collections piled up (~1.5 MB
+   * per batch of 32 64x64x3 images; the classifier child JVM peaked at 772 MB of ND4J off-heap over 40,000 images).
+   */
   public float[][] predictPixels(List<byte[]> pixels) {
-    return predict(toInput(pixels));
+    INDArray input = toInput(pixels);
+    try {
+      return predict(input);
+    } finally {
+      input.close();
+    }
   }
 
   public static int argMax(float[] values) {

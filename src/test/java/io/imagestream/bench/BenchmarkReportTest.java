@@ -132,11 +132,12 @@ class BenchmarkReportTest {
   void theWarmUpStopsOnceTheJitHasSettledOrTheRunsAreUsedUp() {
     var hot = new Benchmark.WarmUpRun(1_000, 0.40);
     var settled = new Benchmark.WarmUpRun(2_000, Benchmark.JIT_SETTLED_SHARE);
-    assertFalse(Benchmark.settled(List.of(hot), 8));
-    assertFalse(Benchmark.settled(List.of(hot, hot, hot), 8));
-    assertTrue(Benchmark.settled(List.of(hot, hot, settled), 8));
-    assertTrue(Benchmark.settled(List.of(hot, hot), 2), "at most warmUpRuns runs");
-    assertTrue(Benchmark.settled(List.of(settled), 8), "a warm JVM needs one run");
+    assertFalse(Benchmark.settled(List.of(hot), 8, true));
+    assertFalse(Benchmark.settled(List.of(hot, hot, hot), 8, true));
+    assertTrue(Benchmark.settled(List.of(hot, hot, settled), 8, true));
+    assertFalse(Benchmark.settled(List.of(hot, hot, settled), 8, false), "not before the JVM's minimum of images");
+    assertTrue(Benchmark.settled(List.of(hot, hot), 2, false), "at most warmUpRuns runs");
+    assertTrue(Benchmark.settled(List.of(settled), 8, true), "a warm JVM needs one run");
   }
 
   @Test
