@@ -169,8 +169,9 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   /**
    * Delivers a finished batch, forwards this task's outcomes, and sends the thread's next batch to the network when
    * it is due: full ({@code batchSize} images), or its oldest image has waited {@code maxWait}. One batch is in flight
-   * per stream thread: a batch due by time waits (without blocking) for the one in flight; a full one blocks this
-   * thread until it is done, which is where a saturated network pushes back on reading.
+   * per stream thread: a batch due by time waits (without blocking) for the one in flight, then runs on this thread;
+   * a full one blocks this thread until the one in flight is done, which is where a saturated network pushes back on
+   * reading, then runs on a network thread.
    */
   private void advance(ThreadBatch batch, long nowMs) {
     batch.deliverIfDone();
@@ -190,8 +191,12 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
       }
       List<ThreadBatch.Entry> entries = batch.take(batchSize);
       boolean ranByTime = !full;
-      batch.launch(network.submit(() -> classify(entries, ranByTime)));
-      if (batch.deliverIfDone()) { // at once when batches run on the stream thread
+      // Due by time means spare capacity: run it here, where its outcomes are forwarded at once (a network thread
+      // gains nothing then, and costs a hand-over and a wait for this thread's next record or tick). A full batch
+      // means the network is the bottleneck: run it on a network thread, so that this thread reads on meanwhile.
+      batch.launch(ranByTime ? CompletableFuture.completedFuture(classify(entries, true))
+          : network.submit(() -> classify(entries, false)));
+      if (batch.deliverIfDone()) { // at once when the batch ran here
         forwardOutcomes();
       }
     }

@@ -112,9 +112,10 @@ public final class ImagestreamConfig extends AbstractConfig {
       // true: a stream thread blocked in the network reads nothing, so images that arrive meanwhile wait unread
       // (in the thread's consumer) for the whole call and the commit after it.
       .define(INFERENCE_OVERLAP, Type.BOOLEAN, true, Importance.MEDIUM,
-          "true: each stream thread's batches run on a network thread of their own, so the stream thread reads, "
-              + "buffers, forwards and commits while its previous batch is in the network (one batch in flight per "
-              + "stream thread); false: batches run on the stream thread.")
+          "true: a stream thread's full batches run on a network thread of their own, so the stream thread reads, "
+              + "buffers, forwards and commits while the batch is in the network (one batch in flight per stream "
+              + "thread; batches due by their wait, i.e. spare capacity, run on the stream thread); false: every "
+              + "batch runs on the stream thread.")
       .define(RESIZE_INTERPOLATION, Type.STRING, "bilinear", ValidString.in("bilinear", "nearest"), Importance.LOW,
           "How images are resized to the model's input.")
       .define(ACTIVE_UNCERTAINTY_THRESHOLD, Type.DOUBLE, 0.6, Range.between(0, 1), Importance.MEDIUM,

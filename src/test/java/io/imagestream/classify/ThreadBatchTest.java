@@ -247,4 +247,19 @@ class ThreadBatchTest {
     assertEquals(List.of("a0", "a1"), a.predictedIds(), "classified again once, in order");
     assertEquals(0, a.buffered());
   }
+
+  @Test
+  void aBatchDueByTimeRunsOnTheStreamThreadAndIsForwardedAtOnce() {
+    GatedNetwork network = new GatedNetwork(); // never opened: a batch sent there would not come back
+    Task a = new Task(0, 4, 50, network.pool);
+    a.context.setCurrentSystemTimeMs(0);
+    a.send("a0", Color.BLACK);
+    a.send("a1", Color.WHITE);
+    a.tick(60); // spare capacity: nothing to gain from a network thread
+    assertEquals(List.of("a0", "a1"), a.predictedIds(), "classified and forwarded within the tick");
+    assertTrue(a.context.committed(), "and a commit asked for at once");
+    assertFalse(batches.current().running());
+    assertEquals(0, network.finished.get());
+    assertEquals(0, a.buffered());
+  }
 }
