@@ -30,13 +30,20 @@ final class DecodePool {
       executor = null;
       return;
     }
+    executor = workers(threads, "imagestream-decode-", 30);
+  }
+
+  /** A fixed pool of named daemon threads that end after {@code idleSeconds} idle (an unclosed pool leaves none). */
+  static ThreadPoolExecutor workers(int threads, String namePrefix, int idleSeconds) {
     AtomicInteger counter = new AtomicInteger();
-    executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
-      Thread thread = new Thread(task, "imagestream-decode-" + counter.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
-    executor.allowCoreThreadTimeOut(true);
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, idleSeconds, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), task -> {
+          Thread thread = new Thread(task, namePrefix + counter.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   int threads() {

@@ -2,10 +2,7 @@ package io.imagestream.classify;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -31,13 +28,7 @@ final class NetworkPool {
       runner = null;
       return;
     }
-    AtomicInteger counter = new AtomicInteger();
-    executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
-      Thread thread = new Thread(task, "imagestream-network-" + counter.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
-    executor.allowCoreThreadTimeOut(true);
+    executor = DecodePool.workers(threads, "imagestream-network-", 60);
     runner = executor;
   }
 
