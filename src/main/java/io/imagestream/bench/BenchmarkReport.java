@@ -78,12 +78,12 @@ public final class BenchmarkReport {
           results.put(WARM_UP_JIT_KEY + kind + ":" + (i + 1), warmUp.get(i).jitShare());
         }
         for (int batch : new int[] {32, 1}) {
-          long compileBefore = compileMillis();
+          long compileBefore = Benchmark.compileMillis();
           long wallBefore = System.nanoTime();
           // Micro-batched: sized by the last warm-up run's rate; record by record is slower, the minimum will do.
           double v = bench.pipeline(broker, model, images.get(kind), batch,
               batch == 1 ? 0 : warmUp.get(warmUp.size() - 1).imagesPerSecond());
-          results.merge("jit:pipelineCompileMs", (double) (compileMillis() - compileBefore), Double::sum);
+          results.merge("jit:pipelineCompileMs", (double) (Benchmark.compileMillis() - compileBefore), Double::sum);
           results.merge("jit:pipelineWallMs", (System.nanoTime() - wallBefore) / 1e6, Double::sum);
           results.put("pipeline:" + kind + ":" + batch, v);
           rows.add(row("pipeline (broker, exactly-once), " + kind.label, batch == 1 ? "record by record"
@@ -123,10 +123,6 @@ public final class BenchmarkReport {
   /** How long each model-only and decode-only round measures; pipeline backlogs last about twice as long. */
   static Duration measure(boolean quick) {
     return Duration.ofSeconds(quick ? 2 : 5);
-  }
-
-  private static long compileMillis() {
-    return Benchmark.compileMillis();
   }
 
   /**
@@ -346,16 +342,20 @@ public final class BenchmarkReport {
         md.append(row("Python peer", key.substring("peer:".length()), value)).append('\n');
       }
     });
-    md.append("\nPipeline: a backlog of images (enough for ~" + 2 * measure(quick).toSeconds() + " s at the input's rate, ")
+    md.append("\nPipeline: a backlog of images (enough for ~" + 2 * measure(quick).toSeconds()
+            + " s at the input's rate, ")
         .append("the same for the Python peer) is produced to a " + Benchmark.PARTITIONS + "-partition topic of the ")
         .append("embedded broker, then the classifier (Kafka Streams, exactly_once_v2, the product's default threads: ")
         .append("see Machine) starts in the same JVM; images/s is the steady rate between its 10 % and 90 % committed ")
-        .append("output (start-up and the last partition's tail left out). Before the rounds of each input, unmeasured ")
+        .append("output (start-up and the last partition's tail left out). Before the rounds of each input, ")
+        .append("unmeasured ")
         .append("runs of three times the backlog warm the JIT up until it takes at most " + String.format("%.0f %%",
             100 * Benchmark.JIT_SETTLED_SHARE) + " of the cores" + (quick ? "" : String.format(", after at least "
             + "%,d images in the JVM", WARM_UP_IMAGES)) + " (the broker, the clients and Kafka Streams run in ")
         .append("this JVM, and C2 keeps compiling their code for the first tens of thousands of records), so the ")
-        .append("figures are of a classifier that has been running; the warm-up runs below show a cold one." + jitText(r) + " Inputs are synthetic (gradients, shapes, noise), made in the run. Active ")
+        .append("figures are of a classifier that has been running; the warm-up runs below show a cold one.")
+        .append(jitText(r))
+        .append(" Inputs are synthetic (gradients, shapes, noise), made in the run. Active ")
         .append("learning is off in every classifier of the bench (imagestream.active.uncertainty.threshold=0): the ")
         .append("64x64 bench model is untrained, so it would send every image to to-label as well (a trained model ")
         .append("sends few), and the peer does not do it either. Python peer: bench/peer/peer.py (confluent-kafka, ")

@@ -17,11 +17,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
- * One and then two classifier instances (child JVMs running the real {@code classify} command, same application id)
- * on the same backlog in a 6-partition input topic. Each run has its own application id and output topics, so each
+ * One and then two classifier instances (child JVMs running the real {@code classify} command, same application id) on
+ * the same backlog in a 6-partition input topic. Each run has its own application id and output topics, so each
  * classifies the whole backlog. Images/s is taken between two outputs (from a given share of the backlog to 90 %),
- * which leaves out the JVMs' start, the group's first rebalance and, from half-way, most of the JIT's warm-up; the CPU the children and this JVM (the broker and the
- * consumer) use over the same stretch is measured too, for "Scale beyond one machine".
+ * which leaves out the JVMs' start, the group's first rebalance and, from half-way, most of the JIT's warm-up; the CPU
+ * the children and this JVM (the broker and the consumer) use over the same stretch is measured too, for "Scale beyond
+ * one machine".
  */
 final class ScaleOut {
   static final int PARTITIONS = 6;

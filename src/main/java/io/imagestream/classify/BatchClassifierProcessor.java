@@ -55,6 +55,9 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     }
   }
 
+  /** An outcome and the buffered image it belongs to (whose owner and epoch say where it goes). */
+  private record Delivery(ThreadBatch.Entry entry, Outcome outcome) {}
+
   private final String storeName;
   private final int batchSize;
   private final Duration maxWait;
@@ -229,27 +232,25 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
    * stream thread's alone.
    */
   private Runnable classify(List<ThreadBatch.Entry> batch, boolean ranByTime) {
-    List<ThreadBatch.Entry> owners = new ArrayList<>(batch.size());
-    List<Outcome> results = new ArrayList<>(batch.size());
+    List<Delivery> deliveries = new ArrayList<>(batch.size());
     LoadedModel serving = model.current(); // one version for the whole batch
     List<ThreadBatch.Entry> ready = new ArrayList<>(batch.size());
     List<byte[]> pixels = new ArrayList<>(batch.size());
     for (ThreadBatch.Entry entry : batch) {
       DecodePool.Decoded decoded = decoded(entry, serving);
       if (decoded.rejected()) {
-        owners.add(entry);
-        results.add(Outcome.rejected(entry.sequence(), entry.image(), decoded.rejectReason(), decoded.message(),
-            ranByTime));
+        deliveries.add(new Delivery(entry, Outcome.rejected(entry.sequence(), entry.image(), decoded.rejectReason(),
+            decoded.message(), ranByTime)));
       } else {
         ready.add(entry);
         pixels.add(decoded.pixels());
       }
     }
     Runnable deliver = () -> {
-      for (int i = 0; i < owners.size(); i++) {
-        ThreadBatch.Entry entry = owners.get(i);
+      for (Delivery delivery : deliveries) {
+        ThreadBatch.Entry entry = delivery.entry();
         if (entry.owner().epoch == entry.epoch()) { // else the task was closed since: its store still has the image
-          entry.owner().outcomes.add(results.get(i));
+          entry.owner().outcomes.add(delivery.outcome());
         }
       }
     };
@@ -264,8 +265,8 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
       String message = "inference failed with model " + serving.metadata().name() + " v"
           + serving.metadata().version() + ": " + e;
       for (ThreadBatch.Entry entry : ready) {
-        owners.add(entry);
-        results.add(Outcome.rejected(entry.sequence(), entry.image(), DeadLetters.INTERNAL, message, ranByTime));
+        deliveries.add(new Delivery(entry, Outcome.rejected(entry.sequence(), entry.image(), DeadLetters.INTERNAL,
+            message, ranByTime)));
       }
       return deliver;
     }
@@ -278,8 +279,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
       Prediction prediction = Prediction.of(image.id(), probabilities[i], serving.metadata(),
           new Prediction.Source(image.topic(), image.partition(), image.offset()),
           new Prediction.Timestamps(image.timestamp(), now));
-      owners.add(entry);
-      results.add(Outcome.predicted(entry.sequence(), image, prediction, version, ranByTime));
+      deliveries.add(new Delivery(entry, Outcome.predicted(entry.sequence(), image, prediction, version, ranByTime)));
     }
     return deliver;
   }

@@ -32,10 +32,6 @@ final class NetworkPool {
     runner = executor;
   }
 
-  int threads() {
-    return executor == null ? 0 : executor.getMaximumPoolSize();
-  }
-
   /** Runs the batch on a network thread, or here (already done when this returns) without threads. */
   <T> CompletableFuture<T> submit(Supplier<T> batch) {
     if (runner == null) {

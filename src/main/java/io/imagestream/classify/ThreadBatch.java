@@ -8,9 +8,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The images buffered by all the tasks (input partitions) of one stream thread, in arrival order, and the thread's
- * batch in the network, if any: one micro-batch for the thread rather than one per task. With six partitions on two threads, a per-task buffer fills three times
- * more slowly, so below saturation its batches were a third of the size (more network calls per image) or waited
- * three times longer for the same size.
+ * batch in the network, if any: one micro-batch for the thread rather than one per task. With six partitions on two
+ * threads, a per-task buffer fills three times more slowly, so below saturation its batches were a third of the size
+ * (more network calls per image) or waited three times longer for the same size.
  *
  * <p>Only its stream thread touches it (Kafka Streams runs a task's process, punctuate, init and close on the thread
  * that owns the task), so it needs no locking; a network thread only computes the batch in flight, and its outcomes
