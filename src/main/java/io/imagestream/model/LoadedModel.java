@@ -62,8 +62,20 @@ public final class LoadedModel {
     int copies = serving == null ? 1 : NetworkCalls.concurrency();
     this.replicas = new ArrayBlockingQueue<>(copies);
     for (int i = 0; serving != null && i < copies; i++) {
-      replicas.add(i == 0 ? serving : serving.clone());
+      replicas.add(i == 0 ? serving : servingCopy(serving));
     }
+  }
+
+  /** The serving network's copies, for tests: only meaningful while no call is running. */
+  List<MultiLayerNetwork> servingCopies() {
+    return List.copyOf(replicas);
+  }
+
+  /** Another copy of the serving network (a clone rebuilds DL4J's own layers: put the NHWC convolutions back). */
+  private static MultiLayerNetwork servingCopy(MultiLayerNetwork serving) {
+    MultiLayerNetwork copy = serving.clone();
+    NhwcConvolution.install(copy);
+    return copy;
   }
 
   /** Checks that the network takes the declared input and gives the declared outputs, by running it once. */

@@ -109,6 +109,7 @@ final class NhwcConversion {
           (int) flatten.getNumChannels()));
     }
 
+    NhwcConvolution.install(nhwc); // before the check, which then covers it too
     double difference = maxDifference(nchw, nhwc, shape);
     if (!(difference <= TOLERANCE)) {
       return Result.failed("the NHWC copy differs from the network by up to " + difference + " (tolerance "
