@@ -1,11 +1,15 @@
 package io.imagestream.model;
 
 import io.imagestream.image.InputShape;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.Convolution2D;
@@ -14,9 +18,13 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -27,7 +35,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>The layer configurations are cloned with {@link CNN2DFormat#NHWC} on every convolutional layer, the flattening
  * preprocessor flattens (h, w, c) instead of (c, h, w), and the parameters are copied: conv kernels are
  * [out, in, kh, kw] in both layouts in DL4J, so only the rows of the first dense layer after the flattening are
- * reordered. Layer types not listed here are not converted (the caller keeps serving NCHW), and every conversion is
+ * reordered. A ReLU between a convolution and a max pooling moves after the pooling (same outputs, less work).
+ * Layer types not listed here are not converted (the caller keeps serving NCHW), and every conversion is
  * checked numerically against the original before it is used.
  */
 final class NhwcConversion {
@@ -79,6 +88,8 @@ final class NhwcConversion {
       }
     }
 
+    moveReluPastMaxPooling(conf);
+
     // the flattening: (c, h, w) becomes (h, w, c); remember which dense layer's rows must follow
     int flattenedAt = -1;
     CnnToFeedForwardPreProcessor flatten = null;
@@ -116,6 +127,34 @@ final class NhwcConversion {
           + TOLERANCE + ")");
     }
     return new Result(nhwc, null);
+  }
+
+  /**
+   * Convolution with ReLU, then max pooling (the Keras tutorial's blocks): the ReLU moves after the pooling, onto a
+   * quarter of the values. The outputs are the same, as max(relu(x)) = relu(max(x)); the ReLU was a pass of its own
+   * over the convolution's whole output (~7 % of the network's time), and is now one over the pooling's.
+   */
+  static void moveReluPastMaxPooling(MultiLayerConfiguration conf) {
+    List<NeuralNetConfiguration> confs = new ArrayList<>(conf.getConfs());
+    Map<Integer, InputPreProcessor> preProcessors = new HashMap<>(conf.getInputPreProcessors());
+    for (int i = 0; i + 1 < confs.size(); i++) {
+      if (confs.get(i).getLayer() instanceof ConvolutionLayer conv && conv.getActivationFn() instanceof ActivationReLU
+          && confs.get(i + 1).getLayer() instanceof SubsamplingLayer pool && pool.getPoolingType() == PoolingType.MAX
+          && !preProcessors.containsKey(i + 1)) {
+        conv.setActivationFn(new ActivationIdentity());
+        NeuralNetConfiguration relu = confs.get(i + 1).clone();
+        relu.setLayer(new ActivationLayer.Builder().activation(Activation.RELU).name(pool.getLayerName() + "-relu")
+            .build());
+        int at = i + 2;
+        confs.add(at, relu);
+        Map<Integer, InputPreProcessor> shifted = new HashMap<>();
+        preProcessors.forEach((index, pre) -> shifted.put(index >= at ? index + 1 : index, pre));
+        preProcessors = shifted;
+        i = at;
+      }
+    }
+    conf.setConfs(confs);
+    conf.setInputPreProcessors(preProcessors);
   }
 
   /** The layer at or after {@code from} that holds a weight matrix; layers in between must have no parameters. */

@@ -134,6 +134,42 @@ class NhwcServingTest {
   }
 
   @Test
+  void reluMovesPastEachMaxPoolingButNotPastAveragePooling() {
+    LoadedModel model = tutorialCnn(RGB_64, TEN, ModelMetadata.SOFTMAX, 8);
+    assertEquals(List.of("ConvolutionLayer:identity", "SubsamplingLayer", "ActivationLayer:relu",
+        "ConvolutionLayer:identity", "SubsamplingLayer", "ActivationLayer:relu", "DenseLayer:relu",
+        "OutputLayer:softmax"), layerKinds(model.servingNetwork()));
+    assertEquals(List.of("ConvolutionLayer:relu", "SubsamplingLayer", "ConvolutionLayer:relu", "SubsamplingLayer",
+        "DenseLayer:relu", "OutputLayer:softmax"), layerKinds(model.network()), "the original is left as it was");
+    assertNhwcMatchesNchw(model, 6);
+
+    InputShape shape = new InputShape(12, 12, 3);
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).list()
+        .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build())
+        .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.AVG).kernelSize(2, 2).stride(2, 2).build())
+        .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
+        .setInputType(InputType.convolutional(12, 12, 3, CNN2DFormat.NCHW))
+        .build();
+    MultiLayerNetwork network = new MultiLayerNetwork(conf);
+    network.init();
+    LoadedModel average = LoadedModel.of(network, TestModels.metadata("avg", 1, List.of("x", "y", "z"), shape,
+        ModelMetadata.SOFTMAX));
+    assertEquals(List.of("ConvolutionLayer:relu", "SubsamplingLayer", "OutputLayer:softmax"),
+        layerKinds(average.servingNetwork()), "average pooling does not commute with ReLU");
+  }
+
+  private static List<String> layerKinds(MultiLayerNetwork network) {
+    return Arrays.stream(network.getLayers()).map(layer -> {
+      org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+      String name = conf.getClass().getSimpleName();
+      return conf instanceof org.deeplearning4j.nn.conf.layers.BaseLayer base
+          ? name + ":" + base.getActivationFn().toString().toLowerCase(java.util.Locale.ROOT)
+          : conf instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer activation
+              ? name + ":" + activation.getActivationFn().toString().toLowerCase(java.util.Locale.ROOT) : name;
+    }).toList();
+  }
+
+  @Test
   void unconvertibleNetworkIsServedInNchw() {
     // LocalResponseNormalization has no NHWC conversion here: the model must fall back, not fail
     InputShape shape = new InputShape(12, 12, 3);
