@@ -143,19 +143,33 @@ class NhwcServingTest {
         "DenseLayer:relu", "OutputLayer:softmax"), layerKinds(model.network()), "the original is left as it was");
     assertNhwcMatchesNchw(model, 6);
 
-    InputShape shape = new InputShape(12, 12, 3);
-    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).list()
-        .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build())
-        .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.AVG).kernelSize(2, 2).stride(2, 2).build())
+    LoadedModel average = smallModel("avg", smallCnn(
+        new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.AVG).kernelSize(2, 2).stride(2, 2).build()));
+    assertEquals(List.of("ConvolutionLayer:relu", "SubsamplingLayer", "OutputLayer:softmax"),
+        layerKinds(average.servingNetwork()), "average pooling does not commute with ReLU");
+  }
+
+  private static final InputShape SMALL = new InputShape(12, 12, 3);
+
+  /** 12x12x3 in: a ReLU convolution, the given layers, a 3-class softmax. */
+  private static MultiLayerNetwork smallCnn(org.deeplearning4j.nn.conf.layers.Layer... middle) {
+    NeuralNetConfiguration.ListBuilder layers = new NeuralNetConfiguration.Builder().seed(3).list()
+        .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build());
+    for (org.deeplearning4j.nn.conf.layers.Layer layer : middle) {
+      layers.layer(layer);
+    }
+    MultiLayerConfiguration conf = layers
         .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
-        .setInputType(InputType.convolutional(12, 12, 3, CNN2DFormat.NCHW))
+        .setInputType(InputType.convolutional(SMALL.height(), SMALL.width(), SMALL.channels(), CNN2DFormat.NCHW))
         .build();
     MultiLayerNetwork network = new MultiLayerNetwork(conf);
     network.init();
-    LoadedModel average = LoadedModel.of(network, TestModels.metadata("avg", 1, List.of("x", "y", "z"), shape,
+    return network;
+  }
+
+  private static LoadedModel smallModel(String name, MultiLayerNetwork network) {
+    return LoadedModel.of(network, TestModels.metadata(name, 1, List.of("x", "y", "z"), SMALL,
         ModelMetadata.SOFTMAX));
-    assertEquals(List.of("ConvolutionLayer:relu", "SubsamplingLayer", "OutputLayer:softmax"),
-        layerKinds(average.servingNetwork()), "average pooling does not commute with ReLU");
   }
 
   private static List<String> layerKinds(MultiLayerNetwork network) {
@@ -172,25 +186,16 @@ class NhwcServingTest {
   @Test
   void unconvertibleNetworkIsServedInNchw() {
     // LocalResponseNormalization has no NHWC conversion here: the model must fall back, not fail
-    InputShape shape = new InputShape(12, 12, 3);
-    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).list()
-        .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build())
-        .layer(new LocalResponseNormalization.Builder().build())
-        .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
-        .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
-        .setInputType(InputType.convolutional(12, 12, 3, CNN2DFormat.NCHW))
-        .build();
-    MultiLayerNetwork network = new MultiLayerNetwork(conf);
-    network.init();
-    LoadedModel model = LoadedModel.of(network, TestModels.metadata("lrn", 1, List.of("x", "y", "z"), shape,
-        ModelMetadata.SOFTMAX));
+    MultiLayerNetwork network = smallCnn(new LocalResponseNormalization.Builder().build(),
+        new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build());
+    LoadedModel model = smallModel("lrn", network);
     assertEquals(Layout.NCHW, model.inputLayout());
     assertSame(network, model.servingNetwork());
     assertArrayEquals(new long[] {2, 3, 12, 12}, model.batchShape(2));
     model.warmUp(4);
-    List<byte[]> pixels = TestModels.randomPixels(3, shape, 5);
+    List<byte[]> pixels = TestModels.randomPixels(3, SMALL, 5);
     float[][] p = model.predictPixels(pixels);
-    float[] expected = network.output(nchw(pixels, shape), false).dup('c').data().asFloat();
+    float[] expected = network.output(nchw(pixels, SMALL), false).dup('c').data().asFloat();
     for (int i = 0; i < 3; i++) {
       for (int k = 0; k < 3; k++) {
         assertEquals(expected[i * 3 + k], p[i][k], 1e-7);
