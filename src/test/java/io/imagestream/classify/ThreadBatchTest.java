@@ -127,6 +127,23 @@ class ThreadBatchTest {
   }
 
   @Test
+  void aBatchDueByTimeThatIsMoreThanAQuarterFullWaitsForTheCommitInterval() {
+    Task a = new Task(0, 8, 50);
+    a.context.setCurrentSystemTimeMs(0);
+    for (int i = 0; i < 3; i++) {
+      a.send("a" + i, Color.BLACK);
+    }
+    a.tick(60);
+    assertEquals(List.of("a0", "a1", "a2"), a.predictedIds(), "classified and forwarded at once");
+    assertFalse(a.context.committed(), "3 of 8: busy enough that a commit per batch would cost reading");
+    a.send("a3", Color.WHITE);
+    a.send("a4", Color.WHITE);
+    a.tick(120);
+    assertEquals(List.of("a0", "a1", "a2", "a3", "a4"), a.predictedIds());
+    assertTrue(a.context.committed(), "2 of 8: the network is mostly idle, commit now");
+  }
+
+  @Test
   void aClosingTaskTakesItsImagesOutOfTheThreadsBatchAndKeepsThemInItsStore() {
     Task a = new Task(0, 3, 60_000);
     Task b = new Task(1, 3, 60_000);
@@ -251,7 +268,7 @@ class ThreadBatchTest {
   @Test
   void aBatchDueByTimeRunsOnTheStreamThreadAndIsForwardedAtOnce() {
     GatedNetwork network = new GatedNetwork(); // never opened: a batch sent there would not come back
-    Task a = new Task(0, 4, 50, network.pool);
+    Task a = new Task(0, 8, 50, network.pool);
     a.context.setCurrentSystemTimeMs(0);
     a.send("a0", Color.BLACK);
     a.send("a1", Color.WHITE);
