@@ -114,9 +114,9 @@ final class ImageSamples {
     int first = bandOffsets[bands[0]];
     int second = bandOffsets[bands[1]];
     int third = bandOffsets[bands[2]];
-    int start = buffer.getOffset() + y0 * scanlineStride + x0 * pixelStride;
     if (pixelStride == 3 && scanlineStride == width * 3 && first == 2 && second == 1 && third == 0) {
       // ImageIO's colour JPEG (and 24-bit BMP) raster: BGR, rows back to back
+      int start = buffer.getOffset() + y0 * scanlineStride + x0 * pixelStride;
       for (int i = 0; i < out.length; i += 3) {
         out[i] = data[start + i + 2];
         out[i + 1] = data[start + i + 1];

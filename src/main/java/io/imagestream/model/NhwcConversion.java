@@ -134,7 +134,7 @@ final class NhwcConversion {
    * quarter of the values. The outputs are the same, as max(relu(x)) = relu(max(x)); the ReLU was a pass of its own
    * over the convolution's whole output (~7 % of the network's time), and is now one over the pooling's.
    */
-  static void moveReluPastMaxPooling(MultiLayerConfiguration conf) {
+  private static void moveReluPastMaxPooling(MultiLayerConfiguration conf) {
     List<NeuralNetConfiguration> confs = new ArrayList<>(conf.getConfs());
     Map<Integer, InputPreProcessor> preProcessors = new HashMap<>(conf.getInputPreProcessors());
     for (int i = 0; i + 1 < confs.size(); i++) {

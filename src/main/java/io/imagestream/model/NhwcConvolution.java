@@ -42,7 +42,7 @@ final class NhwcConvolution extends ConvolutionLayer {
     network.setLayers(layers);
   }
 
-  /** How many of the network's layers are this one (for tests and the load log). */
+  /** How many of the network's layers are this one (for tests). */
   static long installedIn(MultiLayerNetwork network) {
     return java.util.Arrays.stream(network.getLayers()).filter(NhwcConvolution.class::isInstance).count();
   }
