@@ -420,13 +420,20 @@ public final class BenchmarkReport {
         .append(settingsText(any.classifierSettings())).append(". A read_committed consumer only sees an output ")
         .append("once its transaction commits, so the commit interval bounds what the batching saves. \"Until ")
         .append("classified\" is the part up to the prediction's `timestamps.classified` (the batch's network call ")
-        .append("done): the rest is producing, committing and the consumer's fetch.\n\n")
-        .append("| input | rate (target / achieved) | images in window | p50 | p95 | p99 | max | until classified "
-            + "p50 / p99 | median batch (images, ms) | lost / duplicated |\n|---|---|---|---|---|---|---|---|---|---|\n");
-    m.halfLoad().forEach((kind, r) -> md.append(String.format("| %s | %.0f / %.0f images/s | %,d | %.0f ms | %.0f ms "
-            + "| %.0f ms | %.0f ms | %.0f / %.0f ms | %.0f, %.1f ms | %d / %d |%n", kind.label, r.targetRate(),
-        r.achievedRate(), r.latencyMs().count(), r.latencyMs().p50(), r.latencyMs().p95(), r.latencyMs().p99(),
-        r.latencyMs().max(), r.untilClassifiedMs().p50(), r.untilClassifiedMs().p99(), r.batchSize().p50(),
+        .append("done): the rest is producing, committing and the consumer's fetch. \"Until read\" is the part up to ")
+        .append("`timestamps.received` (the classifier read the record): the paced producer, the broker and the ")
+        .append("stream threads' polling; the percentiles of each part are of that part alone. \"CPU busy\" is ")
+        .append("the cores this JVM kept busy over the window: the broker, the paced producer, the classifier and ")
+        .append("the timing consumer, everything measured here, of the machine's ")
+        .append(Runtime.getRuntime().availableProcessors()).append(".\n\n")
+        .append("| input | rate (target / achieved) | CPU busy | images in window | p50 | p95 | p99 | max | until read "
+            + "p50 / p99 | until classified p50 / p99 | median batch (images, ms) | lost / duplicated |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    m.halfLoad().forEach((kind, r) -> md.append(String.format("| %s | %.0f / %.0f images/s | %.2f cores | %,d "
+            + "| %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f / %.0f ms | %.0f / %.0f ms | %.0f, %.1f ms | %d / %d |%n",
+        kind.label, r.targetRate(), r.achievedRate(), r.coresBusy(), r.latencyMs().count(), r.latencyMs().p50(),
+        r.latencyMs().p95(), r.latencyMs().p99(), r.latencyMs().max(), r.untilReceivedMs().p50(),
+        r.untilReceivedMs().p99(), r.untilClassifiedMs().p50(), r.untilClassifiedMs().p99(), r.batchSize().p50(),
         r.batchMs().p50(), r.lost(), r.duplicated())));
     md.append('\n');
   }

@@ -52,9 +52,13 @@ final class HalfLoad {
   }
 
   /** One output as the consumer saw it. */
-  /** @param untilClassifiedMs from the input's timestamp to the prediction's classified time (-1: dead letter) */
+  /**
+   * @param untilReceivedMs from the input's timestamp to the classifier reading it (the prediction's
+   *     timestamps.received; -1: dead letter)
+   * @param untilClassifiedMs from the input's timestamp to the prediction's classified time (-1: dead letter)
+   */
   private record Output(String id, long inputTimestampMs, long latencyMs, long version, boolean deadLetter,
-                        int partition, long untilClassifiedMs) {}
+                        int partition, long untilReceivedMs, long untilClassifiedMs) {}
 
   /** The swap: when, whether it showed in the predictions, and the batches and latencies around it. */
   record Swap(long publishedAtMs, long swappedAtMs, long windowStartMs, long windowEndMs, double loadSeconds,
@@ -73,7 +77,8 @@ final class HalfLoad {
 
   record Result(String what, double targetRate, double achievedRate, int produced, int outputs, int deadLetters,
                 int lost, int duplicated, Percentiles latencyMs, Percentiles batchMs, Percentiles batchSize,
-                Swap swap, Map<String, String> classifierSettings, Percentiles untilClassifiedMs) {
+                Swap swap, Map<String, String> classifierSettings, Percentiles untilReceivedMs,
+                Percentiles untilClassifiedMs, double coresBusy) {
     boolean complete() {
       return lost == 0 && duplicated == 0;
     }
@@ -122,6 +127,9 @@ final class HalfLoad {
     Collector collector = new Collector(bootstrapServers, List.of(out, dlq));
     long publishedAt = 0;
     int produced = 0;
+    long cpuAtWindow = -1;
+    long nanosAtWindow = 0;
+    double coresBusy = Double.NaN;
     long start;
     long end;
     try (ClassifierService service = new ClassifierService(config, serving, metrics, streamsProps);
@@ -145,6 +153,7 @@ final class HalfLoad {
         long swapNanos = settings.swapAt() == null ? Long.MAX_VALUE
             : (warmUpMs + settings.swapAt().toMillis()) * 1_000_000L;
         long nextProgress = startNanos + 10_000_000_000L;
+        long windowNanos = warmUpMs * 1_000_000L;
         Thread publishing = null;
         for (long i = 0; ; i++) {
           long due = startNanos + i * intervalNanos;
@@ -163,6 +172,10 @@ final class HalfLoad {
             log.accept(String.format("  publishing %s v%d to %s", next.metadata().name(),
                 next.metadata().version(), models));
           }
+          if (cpuAtWindow < 0 && now - startNanos >= windowNanos) {
+            cpuAtWindow = processCpuNanos();
+            nanosAtWindow = now;
+          }
           producer.send(new ProducerRecord<>(in, null, System.currentTimeMillis(), BenchKafka.key(produced),
               images[produced % images.length]));
           produced++;
@@ -171,6 +184,9 @@ final class HalfLoad {
                 rate, c.count()));
             nextProgress += 10_000_000_000L;
           }
+        }
+        if (cpuAtWindow >= 0) {
+          coresBusy = (processCpuNanos() - cpuAtWindow) / (double) (System.nanoTime() - nanosAtWindow);
         }
         producer.flush();
         end = System.currentTimeMillis();
@@ -190,7 +206,13 @@ final class HalfLoad {
     long windowStart = start + warmUpMs;
     long windowEnd = start + warmUpMs + windowMs;
     return result(what, rate, produced / ((end - start) / 1000.0), produced, outputs, recorder, windowStart,
-        windowEnd, publishedAt, model, next, used);
+        windowEnd, publishedAt, model, next, used, coresBusy);
+  }
+
+  /** CPU time of this whole JVM: the broker, the paced producer, the classifier and the timing consumer. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static void publish(ModelsTopic.Publisher publisher, byte[] artifact) {
@@ -203,10 +225,11 @@ final class HalfLoad {
 
   private Result result(String what, double rate, double achieved, int produced, List<Output> outputs,
                         BatchRecorder recorder, long windowStart, long windowEnd, long publishedAt,
-                        LoadedModel model, LoadedModel next, Map<String, String> used) {
+                        LoadedModel model, LoadedModel next, Map<String, String> used, double coresBusy) {
     Map<String, Integer> seen = new HashMap<>();
     List<Double> latencies = new ArrayList<>();
     List<Double> untilClassified = new ArrayList<>();
+    List<Double> untilReceived = new ArrayList<>();
     int deadLetters = 0;
     for (Output o : outputs) {
       seen.merge(o.id(), 1, Integer::sum);
@@ -217,6 +240,9 @@ final class HalfLoad {
         latencies.add((double) o.latencyMs());
         if (o.untilClassifiedMs() >= 0) {
           untilClassified.add((double) o.untilClassifiedMs());
+        }
+        if (o.untilReceivedMs() >= 0) {
+          untilReceived.add((double) o.untilReceivedMs());
         }
       }
     }
@@ -233,7 +259,8 @@ final class HalfLoad {
     Percentiles batchSize = Percentiles.of(batches.stream().map(BatchRecorder.Batch::size).toList());
     Swap swap = next == null ? null : swap(outputs, recorder, publishedAt, batches, batchMs, model, next);
     return new Result(what, rate, achieved, produced, outputs.size(), deadLetters, lost, duplicated,
-        Percentiles.of(latencies), batchMs, batchSize, swap, used, Percentiles.of(untilClassified));
+        Percentiles.of(latencies), batchMs, batchSize, swap, used, Percentiles.of(untilReceived),
+        Percentiles.of(untilClassified), coresBusy);
   }
 
   /** The window around the swap: from 1 s before the new version was published to 2 s after it was swapped in. */
@@ -340,8 +367,10 @@ final class HalfLoad {
               for (ConsumerRecord<byte[], byte[]> r : records) {
                 String id = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
                 boolean deadLetter = !r.topic().equals(predictions);
+                Prediction.Timestamps at = deadLetter ? null : Prediction.fromJson(r.value()).timestamps();
                 outputs.add(new Output(id, r.timestamp(), now - r.timestamp(), version(r), deadLetter,
-                    r.partition(), deadLetter ? -1 : classifiedAt(r.value()) - r.timestamp()));
+                    r.partition(), at == null ? -1 : at.received() - r.timestamp(),
+                    at == null ? -1 : at.classified() - r.timestamp()));
                 ids.add(id);
               }
             }
@@ -352,11 +381,6 @@ final class HalfLoad {
       }, "bench-collector");
       thread.setDaemon(true);
       thread.start();
-    }
-
-    /** The prediction's timestamps.classified: when its batch left the network. */
-    private static long classifiedAt(byte[] prediction) {
-      return Prediction.fromJson(prediction).timestamps().classified();
     }
 
     private static long version(ConsumerRecord<byte[], byte[]> r) {

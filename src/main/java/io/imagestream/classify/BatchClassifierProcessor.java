@@ -149,6 +149,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     String id = record.key() != null ? new String(record.key(), StandardCharsets.UTF_8)
         : source.topic() + "-" + source.partition() + "-" + source.offset();
     long now = context.currentSystemTimeMs(); // the clock punctuation uses (mockable in tests)
+    metrics.received(record.timestamp(), now);
     PendingImage image = new PendingImage(now, record.timestamp(), source.topic(), source.partition(),
         source.offset(), id, record.key(), record.value());
     ImagePreprocessor preprocessor = preprocessors.apply(model.current().inputShape());
@@ -286,7 +287,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
       PendingImage image = entry.image();
       Prediction prediction = Prediction.of(image.id(), probabilities[i], serving.metadata(),
           new Prediction.Source(image.topic(), image.partition(), image.offset()),
-          new Prediction.Timestamps(image.timestamp(), now));
+          new Prediction.Timestamps(image.timestamp(), image.arrivalWallClockMs(), now));
       deliveries.add(new Delivery(entry,
           Outcome.predicted(entry.sequence(), image, prediction, version, commitAtOnce)));
     }

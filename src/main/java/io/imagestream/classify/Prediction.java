@@ -21,7 +21,15 @@ public record Prediction(String id, String label, double probability, Map<String
 
   public record Source(String topic, int partition, long offset) {}
 
-  public record Timestamps(long produced, long classified) {}
+  /**
+   * Wall-clock milliseconds: the input record's timestamp ({@code produced}), when the classifier read it
+   * ({@code received}), and when its batch left the network ({@code classified}). received - produced is the time the
+   * image spent before the classifier (the producer, the broker, a lagging consumer); classified - received is the
+   * classifier's own (decoding, waiting for its micro-batch, the network). Predictions written before 0.6.0 have no
+   * {@code received} (read as 0).
+   */
+  @JsonPropertyOrder({"produced", "received", "classified"})
+  public record Timestamps(long produced, long received, long classified) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

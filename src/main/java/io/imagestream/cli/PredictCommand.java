@@ -65,6 +65,7 @@ final class PredictCommand implements Callable<Integer> {
     int failures = 0;
     for (Path image : images) {
       try {
+        long read = System.currentTimeMillis();
         byte[] pixels = preprocessor.toPixels(Files.readAllBytes(image));
         float[] probabilities = loaded.predictPixels(List.of(pixels))[0];
         if (top != null) {
@@ -73,7 +74,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         long now = System.currentTimeMillis();
         out.println(Prediction.of(image.toString(), probabilities, loaded.metadata(), null,
-            new Prediction.Timestamps(Files.getLastModifiedTime(image).toMillis(), now)).toJsonString());
+            new Prediction.Timestamps(Files.getLastModifiedTime(image).toMillis(), read, now)).toJsonString());
       } catch (ImageRejectedException e) {
         failures++;
         err.println(image + ": " + e.reason() + ": " + e.getMessage());

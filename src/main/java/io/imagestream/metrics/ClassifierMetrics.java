@@ -26,6 +26,7 @@ public final class ClassifierMetrics {
   private final DistributionSummary batchSize;
   private final Timer inference;
   private final Timer endToEnd;
+  private final Timer inputWait;
   private final Counter swaps;
   private final AtomicLong modelVersion = new AtomicLong();
   private final Counter refused;
@@ -48,6 +49,11 @@ public final class ClassifierMetrics {
         .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
     this.endToEnd = Timer.builder("imagestream.end.to.end.latency")
         .description("From the input record's timestamp to its prediction")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
+    this.inputWait = Timer.builder("imagestream.input.wait")
+        .description("From the input record's timestamp to the classifier reading it: time spent before the "
+            + "classifier (the producer, the broker, consumer lag); end-to-end latency minus this is the classifier's own")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
     this.swaps = Counter.builder("imagestream.model.swaps").description("Models swapped in while serving")
@@ -76,6 +82,13 @@ public final class ClassifierMetrics {
   public void batch(int size, long inferenceNanos) {
     batchSize.record(size);
     inference.record(inferenceNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** An input record read by the classifier at {@code nowMs} (wall clock), before anything is done with it. */
+  public void received(long recordTimestampMs, long nowMs) {
+    if (recordTimestampMs > 0 && nowMs >= recordTimestampMs) {
+      inputWait.record(nowMs - recordTimestampMs, TimeUnit.MILLISECONDS);
+    }
   }
 
   public void classified(String label, long recordTimestampMs, long nowMs) {

@@ -104,6 +104,29 @@ class ClassifierTopologyTest {
   }
 
   @Test
+  void predictionsSayWhenTheClassifierReadTheirImageAndTheWaitBeforeItIsMeasured() {
+    long before = System.currentTimeMillis(); // the test driver's wall clock starts at the real clock
+    start(100, 50, TestModels.darkLight());
+    java.time.Instant produced = java.time.Instant.ofEpochMilli(before - 1_000);
+    images.pipeInput("a", png(Color.BLACK), produced);
+    driver.advanceWallClockTime(Duration.ofMillis(10));
+    images.pipeInput("b", png(Color.WHITE), produced.plusMillis(500));
+    driver.advanceWallClockTime(Duration.ofMillis(60));
+    List<JsonNode> out = predictions.readValuesToList().stream().map(v -> json(v).get("timestamps")).toList();
+    assertEquals(2, out.size());
+    long receivedA = out.get(0).get("received").asLong();
+    assertTrue(receivedA >= before, "read after the test began: " + receivedA);
+    assertEquals(10, out.get(1).get("received").asLong() - receivedA, "b was read 10 ms of wall clock after a");
+    for (JsonNode t : out) {
+      assertTrue(t.get("produced").asLong() < t.get("received").asLong(), t.toString());
+      assertTrue(t.get("received").asLong() <= t.get("classified").asLong(), t.toString());
+    }
+    io.micrometer.core.instrument.Timer wait = metrics.registry().get("imagestream.input.wait").timer();
+    assertEquals(2, wait.count());
+    assertEquals(receivedA - (before - 1_000), wait.max(java.util.concurrent.TimeUnit.MILLISECONDS), 0.5);
+  }
+
+  @Test
   void predictionsKeepInputOrderAndHaveTheContractShape() {
     start(7, 60_000, TestModels.darkLight());
     for (int i = 0; i < 14; i++) {
@@ -126,7 +149,8 @@ class ClassifierTopologyTest {
       assertEquals(0, p.get("source").get("partition").asInt());
       assertEquals(i, p.get("source").get("offset").asLong());
       assertEquals(record.timestamp().longValue(), p.get("timestamps").get("produced").asLong());
-      assertTrue(p.get("timestamps").get("classified").asLong() > 0);
+      assertTrue(p.get("timestamps").get("received").asLong() > 0);
+      assertTrue(p.get("timestamps").get("classified").asLong() >= p.get("timestamps").get("received").asLong());
       assertEquals("1", header(record, ClassifierTopology.MODEL_VERSION_HEADER));
     }
     for (String label : List.of("dark", "light")) {

@@ -20,18 +20,19 @@ class PredictionTest {
   @Test
   void jsonHasTheContractsFieldsInTheContractsOrder() {
     Prediction p = Prediction.of("images/17.png", new float[] {0.1f, 0.7f, 0.2f}, THREE_CLASSES,
-        new Prediction.Source("images", 2, 41), new Prediction.Timestamps(1_700_000_000_000L, 1_700_000_000_050L));
+        new Prediction.Source("images", 2, 41), new Prediction.Timestamps(1_700_000_000_000L, 1_700_000_000_020L,
+            1_700_000_000_050L));
     assertEquals("{\"id\":\"images/17.png\",\"label\":\"cat\",\"probability\":0.7,"
         + "\"probabilities\":{\"zebra\":0.1,\"cat\":0.7,\"ant\":0.2},"
         + "\"model\":{\"name\":\"fashion\",\"version\":3},"
         + "\"source\":{\"topic\":\"images\",\"partition\":2,\"offset\":41},"
-        + "\"timestamps\":{\"produced\":1700000000000,\"classified\":1700000000050}}", p.toJsonString());
+        + "\"timestamps\":{\"produced\":1700000000000,\"received\":1700000000020,\"classified\":1700000000050}}", p.toJsonString());
   }
 
   @Test
   void probabilitiesAreRoundedToSixDecimals() {
     Prediction p = Prediction.of("x", new float[] {0.12345678f, 0.87654322f, 0f}, THREE_CLASSES, null,
-        new Prediction.Timestamps(1, 2));
+        new Prediction.Timestamps(1, 2, 3));
     assertEquals(0.123457, p.probabilities().get("zebra"));
     assertEquals(0.876543, p.probability());
     assertEquals(0.0, p.probabilities().get("ant"));
@@ -40,7 +41,7 @@ class PredictionTest {
   @Test
   void withoutASourceTheFieldIsLeftOut() {
     Prediction p = Prediction.of("file.png", new float[] {0.5f, 0.25f, 0.25f}, THREE_CLASSES, null,
-        new Prediction.Timestamps(1, 2));
+        new Prediction.Timestamps(1, 2, 3));
     assertFalse(p.toJsonString().contains("source"), p.toJsonString());
     assertEquals("zebra", p.label());
   }
@@ -48,12 +49,20 @@ class PredictionTest {
   @Test
   void roundTripKeepsEveryValueAndTheClassOrder() {
     Prediction p = Prediction.of("k", new float[] {0.2f, 0.3f, 0.5f}, THREE_CLASSES,
-        new Prediction.Source("t", 0, 9), new Prediction.Timestamps(10, 20));
+        new Prediction.Source("t", 0, 9), new Prediction.Timestamps(10, 15, 20));
     Prediction back = Prediction.fromJson(p.toJson());
     assertEquals(p, back);
     assertEquals(List.of("zebra", "cat", "ant"), List.copyOf(back.probabilities().keySet()));
     assertEquals("ant", back.label());
     assertEquals(p.toJsonString(), back.toJsonString());
+  }
+
+  @Test
+  void aPredictionWrittenBeforeReceivedExistedReadsAsReceivedZero() {
+    Prediction old = Prediction.fromJson(("{\"id\":\"a\",\"label\":\"cat\",\"probability\":0.7,"
+        + "\"probabilities\":{\"zebra\":0.1,\"cat\":0.7,\"ant\":0.2},\"model\":{\"name\":\"f\",\"version\":2},"
+        + "\"timestamps\":{\"produced\":100,\"classified\":150}}").getBytes(StandardCharsets.UTF_8));
+    assertEquals(new Prediction.Timestamps(100, 0, 150), old.timestamps());
   }
 
   @Test
@@ -68,7 +77,7 @@ class PredictionTest {
     byte[] light = new byte[TestModels.SHAPE.pixelCount()];
     Arrays.fill(light, (byte) 240);
     float[] row = model.predictPixels(List.of(light))[0];
-    Prediction p = Prediction.of("light.png", row, model.metadata(), null, new Prediction.Timestamps(1, 2));
+    Prediction p = Prediction.of("light.png", row, model.metadata(), null, new Prediction.Timestamps(1, 2, 3));
     assertEquals("light", p.label());
     assertEquals(List.of("dark", "light"), List.copyOf(p.probabilities().keySet()));
     assertEquals(1.0, p.probabilities().get("dark") + p.probabilities().get("light"), 2e-6);
@@ -76,7 +85,7 @@ class PredictionTest {
     assertEquals(new Prediction.Model("dark-light", 1), p.model());
 
     Prediction handMade = Prediction.of("h", new float[] {0.75f, 0.25f}, model.metadata(), null,
-        new Prediction.Timestamps(1, 2));
+        new Prediction.Timestamps(1, 2, 3));
     assertEquals("dark", handMade.label());
     assertEquals(0.75, handMade.probability());
   }
