@@ -47,15 +47,11 @@ public final class ClassifierMetrics {
         .description("Time the network takes for one micro-batch")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
-    this.endToEnd = Timer.builder("imagestream.end.to.end.latency")
-        .description("From the input record's timestamp to its prediction")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
-    this.inputWait = Timer.builder("imagestream.input.wait")
-        .description("From the input record's timestamp to the classifier reading it: time spent before the "
-            + "classifier (the producer, the broker, consumer lag); end-to-end latency minus this is the classifier's own")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
+    this.endToEnd = sinceRecordTimestamp(registry, "imagestream.end.to.end.latency",
+        "From the input record's timestamp to its prediction");
+    this.inputWait = sinceRecordTimestamp(registry, "imagestream.input.wait",
+        "From the input record's timestamp to the classifier reading it: time spent before the classifier (the "
+            + "producer, the broker, consumer lag); end-to-end latency minus this is the classifier's own");
     this.swaps = Counter.builder("imagestream.model.swaps").description("Models swapped in while serving")
         .register(registry);
     this.refused = Counter.builder("imagestream.model.refused")
@@ -86,9 +82,7 @@ public final class ClassifierMetrics {
 
   /** An input record read by the classifier at {@code nowMs} (wall clock), before anything is done with it. */
   public void received(long recordTimestampMs, long nowMs) {
-    if (recordTimestampMs > 0 && nowMs >= recordTimestampMs) {
-      inputWait.record(nowMs - recordTimestampMs, TimeUnit.MILLISECONDS);
-    }
+    recordSince(inputWait, recordTimestampMs, nowMs);
   }
 
   public void classified(String label, long recordTimestampMs, long nowMs) {
@@ -96,8 +90,19 @@ public final class ClassifierMetrics {
     // Tagged by class name: bounded by the model's classes (the trainer caps them), never by image.
     byLabel.computeIfAbsent(label, l -> Counter.builder("imagestream.predictions")
         .description("Predictions by predicted class").tag("label", l).register(registry)).increment();
+    recordSince(endToEnd, recordTimestampMs, nowMs);
+  }
+
+  /** A latency histogram from a record's timestamp (1 ms to 60 s). */
+  private static Timer sinceRecordTimestamp(MeterRegistry registry, String name, String description) {
+    return Timer.builder(name).description(description).publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
+  }
+
+  /** Records nowMs - recordTimestampMs, unless the record has no timestamp or one from the future (clock skew). */
+  private static void recordSince(Timer timer, long recordTimestampMs, long nowMs) {
     if (recordTimestampMs > 0 && nowMs >= recordTimestampMs) {
-      endToEnd.record(nowMs - recordTimestampMs, TimeUnit.MILLISECONDS);
+      timer.record(nowMs - recordTimestampMs, TimeUnit.MILLISECONDS);
     }
   }
 
