@@ -7,7 +7,7 @@
 # classifier kept up with at the start. Everything listens on 127.0.0.1; every process started here is stopped on exit.
 #
 # Environment (defaults in brackets):
-#   SOAK_MINUTES [20]              how long to sample under load (CI: 3)
+#   SOAK_MINUTES [20]              how long to sample under load (CI: 8, after 2 of warm-up)
 #   SOAK_WARMUP_MINUTES [1]        load before sampling starts (JIT, caches, the first batches), not judged
 #   SOAK_JAVA_OPTS [-Xms768m -Xmx768m -XX:+AlwaysPreTouch]  a fixed, pre-touched heap: heap growth up to -Xmx would
 #                                  otherwise look like an RSS leak in a short run
