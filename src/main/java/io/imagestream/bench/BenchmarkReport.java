@@ -413,7 +413,8 @@ public final class BenchmarkReport {
     HalfLoad.Result any = m.halfLoad().values().iterator().next();
     md.append("## Latency at half load\n\n")
         .append("A paced producer sends images at half the saturated micro-batch pipeline rate above (CreateTime = ")
-        .append("the moment of sending, linger.ms 0) for a warm-up, then for the measured window; a read_committed ")
+        .append("the moment of the send call, so the producer's linger counts; linger.ms ").append(HalfLoad.LINGER_MS)
+        .append(", Kafka's default) for a warm-up, then for the measured window; a read_committed ")
         .append("consumer notes when each prediction (or dead letter) arrives. Latency = arrival - the input ")
         .append("record's timestamp (the prediction carries it), for the images sent in the window; exact ")
         .append("percentiles of all of them (one run per input). The classifier runs with the product's defaults: ")
@@ -516,11 +517,13 @@ public final class BenchmarkReport {
         .append(String.format("| from publish to swap | %.1f s (of which load + verify + warm-up %.1f s) |%n",
             s.swappedAtMs() > 0 ? (s.swappedAtMs() - s.publishedAtMs()) / 1000.0 : Double.NaN, s.loadSeconds()))
         .append(String.format("| batches in the swap window | %d |%n", s.batchesInWindow()))
-        .append(String.format("| worst batch in the swap window | %.1f ms (%d images) |%n", s.worstBatchMs(),
-            s.worstBatchSize()))
+        .append(String.format("| worst batch in the swap window | %.1f ms (%d images), %s |%n", s.worstBatchMs(),
+            s.worstBatchSize(), s.whenWorst()))
         .append(String.format("| median batch of the run (window) | %.1f ms (median %.0f images) |%n", s.medianBatchMs(),
             result.batchSize().p50()))
         .append(String.format("| worst / median | %.2f |%n", s.worstOverMedian()))
+        .append(String.format("| median batch of the run of the worst one's size (%d images) | %.1f ms (worst / it: "
+            + "%.2f) |%n", s.worstBatchSize(), s.medianSameSizeBatchMs(), s.worstBatchMs() / s.medianSameSizeBatchMs()))
         .append(String.format("| first batch with v%d | %.1f ms |%n", s.newVersion(), s.firstNewBatchMs()))
         .append(String.format("| control: worst batch in an equally long stretch just before the swap window | "
             + "%.1f ms (%d batches; %.2f x the median) |%n", s.controlWorstBatchMs(), s.controlBatches(),

@@ -36,7 +36,7 @@ class BenchmarkReportTest {
         new Percentiles(12_000, 60, 85, 130, 210, 62), new Percentiles(400, 9, 14, 20, 30, 9.5),
         new Percentiles(400, 8, 20, 32, 32, 9), null, Map.of("imagestream.batch.size", "32"),
         new Percentiles(12_000, 3, 8, 15, 40, 4), new Percentiles(12_000, 20, 40, 60, 90, 24), 1.234);
-    HalfLoad.Swap swap = new HalfLoad.Swap(10_000, 12_000, 9_000, 14_000, 1.8, 40, 27, 32, 9, 12, 18, 38,
+    HalfLoad.Swap swap = new HalfLoad.Swap(10_000, 12_000, 9_000, 14_000, 1.8, 40, 27, 32, 12_500, 13.5, 9, 12, 18, 38,
         new Percentiles(900, 70, 90, 120, 150, 72), 1, 2, 9_000, 7_000, 0);
     HalfLoad.Result withSwap = new HalfLoad.Result("64x64 RGB JPEG with a swap", 800, 799, 16_000, 16_000, 0, 0, 0,
         new Percentiles(12_000, 61, 86, 131, 220, 63), new Percentiles(400, 9, 14, 20, 30, 9.5),
@@ -63,6 +63,19 @@ class BenchmarkReportTest {
   }
 
   @Test
+  void theWorstBatchIsPlacedBeforeTheSwapWhileItLoadedOrAfterIt() {
+    // published at 10 s, swapped in at 12 s
+    assertEquals("0.70 s before the publish (no swap under way)", swapWithWorstAt(9_300).whenWorst());
+    assertEquals("1.25 s after the publish, while the new model loaded", swapWithWorstAt(11_250).whenWorst());
+    assertEquals("0.00 s after the swap", swapWithWorstAt(12_000).whenWorst());
+  }
+
+  private static HalfLoad.Swap swapWithWorstAt(long atMs) {
+    return new HalfLoad.Swap(10_000, 12_000, 9_000, 14_000, 1.8, 40, 27, 32, atMs, 13.5, 9, 12, 18, 38,
+        Percentiles.NONE, 1, 2, 9_000, 7_000, 0);
+  }
+
+  @Test
   void theNewMeasurementsGetSectionsAndTargetRows() throws Exception {
     String md = BenchmarkReport.markdown(List.of("| a | b | 1 |"), figures(), measured(), 1, true);
     assertTrue(md.contains("| end-to-end p99 at half load, 64x64 RGB JPEG | ≤ 100 ms | 130 ms | missed by 30.0 ms "
@@ -73,6 +86,9 @@ class BenchmarkReportTest {
     assertTrue(md.contains("| classifier peak RSS (VmHWM), 64x64 JPEG pipeline | ≤ 1.50 GiB | 1.00 GiB | met, "
         + "0.50 GiB (33 %) below |"), md);
     assertTrue(md.contains("| swap happened | yes (v1 predictions: 9,000, v2 predictions: 7,000"), md);
+    assertTrue(md.contains("| worst batch in the swap window | 27.0 ms (32 images), 0.50 s after the swap |"), md);
+    assertTrue(md.contains("| median batch of the run of the worst one's size (32 images) | 13.5 ms (worst / it: "
+        + "2.00) |"), md);
     assertTrue(md.contains("| RSS (VmHWM) | 1,024 MiB |"), md);
     assertTrue(md.contains("| control: worst batch in an equally long stretch just before the swap window | 18.0 ms "
         + "(38 batches; 2.00 x the median) |"), md);
