@@ -2,7 +2,8 @@
 # Builds the application's container image as a tar (target/imagestream-image.tar, Docker/OCI format: `docker load -i`
 # or any registry push tool takes it) without a Docker daemon and without any registry but Debian's and Maven
 # Central:
-#   1. a JRE base image from Debian packages: debootstrap (bookworm, minbase + openjdk-17-jre-headless) into a folder,
+#   1. a JRE base image from Debian packages: debootstrap (bookworm, minbase + openjdk-17-jre-headless +
+#      libturbojpeg0, the JPEG decoder imagestream.decode.jpeg.native uses) into a folder,
 #      packed as a one-layer docker-archive (target/image-base/base.tar);
 #   2. the application layers on top with Jib (`mvn -Pimage package jib:buildTar`, base `tar://...`);
 #   3. a check that the image really runs: its layers unpacked into a folder and `imagestream --help` and
@@ -24,8 +25,8 @@ if [ ! -s "$BASE_TAR" ]; then
   ROOTFS="$BASE_DIR/rootfs"
   if [ ! -x "$ROOTFS/usr/lib/jvm/java-17-openjdk-amd64/bin/java" ]; then  # a finished debootstrap is reused
     rm -rf "$BASE_DIR"; mkdir -p "$BASE_DIR"
-    log "debootstrap bookworm (minbase + openjdk-17-jre-headless) from $MIRROR"
-    debootstrap --variant=minbase --include=openjdk-17-jre-headless bookworm "$ROOTFS" "$MIRROR" \
+    log "debootstrap bookworm (minbase + openjdk-17-jre-headless + libturbojpeg0) from $MIRROR"
+    debootstrap --variant=minbase --include=openjdk-17-jre-headless,libturbojpeg0 bookworm "$ROOTFS" "$MIRROR" \
       > "$BASE_DIR/debootstrap.log" 2>&1 || { tail -20 "$BASE_DIR/debootstrap.log"; exit 1; }
   fi
   rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/usr/share/doc/* "$ROOTFS"/usr/share/man/*

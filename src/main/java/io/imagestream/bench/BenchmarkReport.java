@@ -1,6 +1,7 @@
 package io.imagestream.bench;
 
 import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.image.ImagePreprocessor;
 import io.imagestream.image.InputShape;
 import io.imagestream.kafka.EmbeddedKafkaBroker;
 import io.imagestream.model.ModelArtifact;
@@ -645,10 +646,11 @@ public final class BenchmarkReport {
     }
     return String.format("- %s, %d cores visible to the JVM, %d MB max heap%n- Java %s (%s)%n- ND4J native CPU "
             + "backend, oneDNN layer helpers %s, %d thread(s) per network call (OpenBLAS: %d), up to %d calls at once, "
-            + "models served in NHWC; DL4J 1.0.0-M2.1; Kafka 4.3.1%n- load average at the start: %s%n", cpu,
+            + "models served in NHWC; DL4J 1.0.0-M2.1; Kafka 4.3.1%n- JPEG decoding: %s%n"
+            + "- load average at the start: %s%n", cpu,
         Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
         System.getProperty("java.version"), System.getProperty("java.vm.name"),
         NativeBackend.oneDnnEnabled() ? "on" : "OFF", NativeBackend.threadsPerCall(), NativeBackend.blasThreads(),
-        NetworkCalls.concurrency(), loadAverage());
+        NetworkCalls.concurrency(), ImagePreprocessor.jpegDecoder(), loadAverage());
   }
 }

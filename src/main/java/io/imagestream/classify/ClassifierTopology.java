@@ -119,6 +119,7 @@ public final class ClassifierTopology {
     int maxBytes = config.getInt(ImagestreamConfig.DECODE_MAX_BYTES);
     Interpolation interpolation = Interpolation.valueOf(
         config.getString(ImagestreamConfig.RESIZE_INTERPOLATION).toUpperCase(Locale.ROOT));
+    ImagePreprocessor.useNativeJpeg(config.getBoolean(ImagestreamConfig.DECODE_JPEG_NATIVE));
     Map<InputShape, ImagePreprocessor> cache = new ConcurrentHashMap<>();
     return shape -> cache.computeIfAbsent(shape, s -> new ImagePreprocessor(s, maxPixels, maxBytes, interpolation));
   }

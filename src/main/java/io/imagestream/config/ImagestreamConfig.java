@@ -45,6 +45,7 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String DECODE_MAX_PIXELS = "imagestream.decode.max.pixels";
   public static final String DECODE_MAX_BYTES = "imagestream.decode.max.bytes";
   public static final String DECODE_THREADS = "imagestream.decode.threads";
+  public static final String DECODE_JPEG_NATIVE = "imagestream.decode.jpeg.native";
   public static final String INFERENCE_OVERLAP = "imagestream.inference.overlap";
   public static final String RESIZE_INTERPOLATION = "imagestream.resize.interpolation";
 
@@ -106,6 +107,9 @@ public final class ImagestreamConfig extends AbstractConfig {
           "Images whose header declares more pixels (width x height) are refused before decoding (TOO_LARGE).")
       .define(DECODE_MAX_BYTES, Type.INT, 16 * 1024 * 1024, Range.atLeast(1), Importance.MEDIUM,
           "Encoded images larger than this are refused (TOO_LARGE).")
+      .define(DECODE_JPEG_NATIVE, Type.BOOLEAN, true, Importance.LOW,
+          "Decode JPEGs with the system's libjpeg-turbo (Debian: libturbojpeg0) when it is installed: faster, and "
+              + "large photos are scaled down while decoding; false, or without the library: the JDK's ImageIO.")
       .define(DECODE_THREADS, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM,
           "Threads that decode images beside the stream threads, shared by them; -1: one per core, 0: decode on "
               + "the stream threads.")

@@ -54,7 +54,29 @@ final class ImageDecoder {
     this.targetHeight = targetHeight;
   }
 
+  /** Whether JPEGs go to libjpeg-turbo when it is installed (the imagestream.decode.libjpeg-turbo setting). */
+  private static volatile boolean libjpegTurbo = true;
+
+  /** JVM-wide, like the native backend: set from the configuration when a service starts. */
+  static void useLibjpegTurbo(boolean use) {
+    libjpegTurbo = use;
+  }
+
+  /** Whether JPEGs are decoded by libjpeg-turbo now (installed, and not switched off). */
+  static boolean decodesWithLibjpegTurbo() {
+    return libjpegTurbo && TurboJpeg.available();
+  }
+
   DecodedImage decode(byte[] bytes, ImageFormat format) throws ImageRejectedException {
+    if (format == ImageFormat.JPEG && decodesWithLibjpegTurbo()) {
+      TurboJpeg.Header header = TurboJpeg.header(bytes);
+      if (!header.cmyk()) {
+        checkDimensions(format, header.width(), header.height());
+        // DCT scaling to at least twice the target, like the subsampling below, but from every source pixel
+        int eighths = TurboJpeg.scaleEighths(header.width(), header.height(), 2 * targetWidth, 2 * targetHeight);
+        return TurboJpeg.decode(bytes, header, eighths);
+      }
+    }
     if (format == ImageFormat.PNG) {
       PngHeader.checkIhdr(bytes);
       PngHeader.checkChunkCount(bytes);

@@ -43,6 +43,20 @@ public final class ImagePreprocessor {
   }
 
   /**
+   * Whether JPEGs go to the system's libjpeg-turbo when it is installed (imagestream.decode.jpeg.native); JVM-wide,
+   * set when a service starts. Without the library, ImageIO decodes either way.
+   */
+  public static void useNativeJpeg(boolean use) {
+    ImageDecoder.useLibjpegTurbo(use);
+  }
+
+  /** What decodes JPEGs in this JVM now, for logs and reports. */
+  public static String jpegDecoder() {
+    return ImageDecoder.decodesWithLibjpegTurbo() ? "libjpeg-turbo (TurboJPEG, with DCT scaling)"
+        : "ImageIO (the JDK's libjpeg)" + (TurboJpeg.available() ? "" : "; libjpeg-turbo not installed");
+  }
+
+  /**
    * Header check, decode, colour conversion and resize: returns h*w*c unsigned 8-bit values, row-major, channels
    * interleaved (HWC), RGB order.
    *
