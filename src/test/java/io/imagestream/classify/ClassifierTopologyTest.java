@@ -119,7 +119,10 @@ class ClassifierTopologyTest {
     assertEquals(10, out.get(1).get("received").asLong() - receivedA, "b was read 10 ms of wall clock after a");
     for (JsonNode t : out) {
       assertTrue(t.get("produced").asLong() < t.get("received").asLong(), t.toString());
-      assertTrue(t.get("received").asLong() <= t.get("classified").asLong(), t.toString());
+      // received is the driver's wall clock, classified the real one (after the network call): the driver's runs
+      // ahead of the real clock by at most the 70 ms this test advanced it, when the test itself takes less
+      assertTrue(t.get("received").asLong() <= t.get("classified").asLong() + 70, t.toString());
+      assertTrue(t.get("classified").asLong() >= before, t.toString());
     }
     io.micrometer.core.instrument.Timer wait = metrics.registry().get("imagestream.input.wait").timer();
     assertEquals(2, wait.count());
