@@ -54,7 +54,7 @@ final class ImageDecoder {
     this.targetHeight = targetHeight;
   }
 
-  /** Whether JPEGs go to libjpeg-turbo when it is installed (the imagestream.decode.libjpeg-turbo setting). */
+  /** Whether JPEGs go to libjpeg-turbo when it is installed (the imagestream.decode.jpeg.native setting). */
   private static volatile boolean libjpegTurbo = true;
 
   /** JVM-wide, like the native backend: set from the configuration when a service starts. */
