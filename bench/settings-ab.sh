@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# A/B of two sets of classifier settings in one warmed JVM, alternating (docs/performance.md cites its runs):
+#   bench/settings-ab.sh "commit.interval.ms=100" "commit.interval.ms=30"     saturated pipeline, 3 pairs
+#   -Dhalfload=1400 (in JAVA_OPTS) adds half-load latency pairs at that rate; -Dpairs=N, -Dimages=N, -Dkind=JPEG_PHOTO
+#   -Dprofile=/tmp/a.html profiles side A's saturated runs (async-profiler's jar in AP_JAR).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+[ -f target/imagestream.jar ] || mvn -q -B -DskipTests package
+CP="target/classes:$(ls target/lib/*.jar | tr '\n' ':')${AP_JAR:+:$AP_JAR}"
+mkdir -p target/settings-ab
+javac -nowarn -d target/settings-ab -cp "$CP" bench/settings-ab/SettingsAB.java
+exec java ${JAVA_OPTS:-} -cp "target/settings-ab:$CP" io.imagestream.bench.SettingsAB "$@" 2>&1 | grep -E '^(pipeline|halfload)'

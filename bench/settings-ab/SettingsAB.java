@@ -1,0 +1,94 @@
+package io.imagestream.bench;
+
+import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.image.InputShape;
+import io.imagestream.kafka.EmbeddedKafkaBroker;
+import io.imagestream.model.LoadedModel;
+import io.imagestream.model.NativeBackend;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A/B of two sets of classifier settings in one warmed JVM, alternating: the saturated in-process pipeline on the
+ * bench's 64x64 JPEG backlog, then (with -Dhalfload=RATE) the half-load latency at that rate. Run by
+ * bench/settings-ab.sh, e.g. {@code bench/settings-ab.sh "commit.interval.ms=100" "commit.interval.ms=30"}.
+ * With -Dprofile=FILE (and async-profiler's jar on the class path) the saturated runs of side A are profiled.
+ */
+public final class SettingsAB {
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = parse(args.length > 0 ? args[0] : "");
+    Map<String, String> b = parse(args.length > 1 ? args[1] : "");
+    int pairs = Integer.getInteger("pairs", 3);
+    int count = Integer.getInteger("images", 20_000);
+    double halfLoadRate = Double.parseDouble(System.getProperty("halfload", "0"));
+    String kindName = System.getProperty("kind", "JPEG_64");
+    String profile = System.getProperty("profile");
+    InputShape rgb64 = new InputShape(64, 64, 3);
+    NativeBackend.useThreadsPerCall(ImagestreamConfig.defaults().getInt(ImagestreamConfig.INFERENCE_THREADS));
+    NativeBackend.init();
+    Benchmark bench = new Benchmark(new Benchmark.Settings(Duration.ofSeconds(10), 5000, 1, 6, 60_000), s -> {});
+    LoadedModel model = Benchmark.untrained(rgb64);
+    Method once = Benchmark.class.getDeclaredMethod("pipelineOnce", EmbeddedKafkaBroker.class, LoadedModel.class,
+        byte[][].class, int.class, int.class, Map.class);
+    once.setAccessible(true);
+    Object profiler = profile == null ? null
+        : Class.forName("one.profiler.AsyncProfiler").getMethod("getInstance").invoke(null);
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, null,
+        Map.of("group.initial.rebalance.delay.ms", "3000"))) {
+      BenchImages.Kind kind = BenchImages.Kind.valueOf(kindName);
+      byte[][] images = BenchImages.make(kind, 200, kind.ordinal());
+      bench.warmUpPipeline(broker, model, images, 32);
+      for (int p = 0; p < pairs; p++) {
+        for (int side = 0; side < 2; side++) {
+          Map<String, String> settings = side == 0 ? a : b;
+          if (profiler != null && side == 0) {
+            profiler.getClass().getMethod("execute", String.class).invoke(profiler, "start,event=cpu,interval=5ms");
+          }
+          long cpu0 = cpuNanos();
+          long t0 = System.nanoTime();
+          double rate = (double) once.invoke(bench, broker, model, images, 32, count, settings);
+          double cores = (cpuNanos() - cpu0) / (double) (System.nanoTime() - t0);
+          if (profiler != null && side == 0) {
+            profiler.getClass().getMethod("execute", String.class).invoke(profiler, "stop,file=" + profile);
+          }
+          System.out.printf("pipeline, %s, pair %d, %s: %.0f images/s (%.2f cores over the whole run)%n",
+              kind.label, p, side == 0 ? "A " + a : "B " + b, rate, cores);
+        }
+      }
+      if (halfLoadRate > 0) {
+        HalfLoad halfLoad = new HalfLoad(s -> {});
+        for (int p = 0; p < pairs; p++) {
+          for (int side = 0; side < 2; side++) {
+            Map<String, String> settings = side == 0 ? a : b;
+            HalfLoad.Result r = halfLoad.run(broker.bootstrapServers(), kind.label, model, null, null, images,
+                halfLoadRate, new HalfLoad.Settings(Duration.ofSeconds(10), Duration.ofSeconds(30), null, settings));
+            System.out.printf("halfload, %s at %.0f/s, pair %d, %s: p50 %.0f p95 %.0f p99 %.0f ms; until read p99 %.0f;"
+                    + " until classified p50 %.0f p99 %.0f; %.2f cores; lost %d dup %d%n", kind.label, halfLoadRate, p,
+                side == 0 ? "A " + a : "B " + b, r.latencyMs().p50(), r.latencyMs().p95(), r.latencyMs().p99(),
+                r.untilReceivedMs().p99(), r.untilClassifiedMs().p50(), r.untilClassifiedMs().p99(), r.coresBusy(),
+                r.lost(), r.duplicated());
+          }
+        }
+      }
+    }
+  }
+
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /** "k=v;k=v" to a map (empty: the product's defaults). */
+  private static Map<String, String> parse(String spec) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String kv : spec.split(";")) {
+      if (!kv.isBlank()) {
+        int eq = kv.indexOf('=');
+        m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+      }
+    }
+    return m;
+  }
+}
