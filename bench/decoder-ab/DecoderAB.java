@@ -6,7 +6,6 @@ import io.imagestream.image.InputShape;
 import io.imagestream.kafka.EmbeddedKafkaBroker;
 import io.imagestream.model.LoadedModel;
 import io.imagestream.model.NativeBackend;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Map;
 
@@ -43,9 +42,6 @@ public final class DecoderAB {
     NativeBackend.init();
     Benchmark bench = new Benchmark(new Benchmark.Settings(Duration.ofSeconds(10), 5000, 1, 6, 60_000), s -> {});
     LoadedModel model = Benchmark.untrained(rgb64);
-    Method once = Benchmark.class.getDeclaredMethod("pipelineOnce", EmbeddedKafkaBroker.class, LoadedModel.class,
-        byte[][].class, int.class, int.class, Map.class);
-    once.setAccessible(true);
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, null,
         Map.of("group.initial.rebalance.delay.ms", "3000"))) {
       byte[][] small = BenchImages.make(BenchImages.Kind.JPEG_64, 200, BenchImages.Kind.JPEG_64.ordinal());
@@ -55,7 +51,7 @@ public final class DecoderAB {
         int count = kind == BenchImages.Kind.JPEG_64 ? 20_000 : 6_000;
         for (int p = 0; p < pairs; p++) {
           for (String nativeJpeg : new String[] {"false", "true"}) {
-            double rate = (double) once.invoke(bench, broker, model, images, 32, count,
+            double rate = bench.pipelineOnce(broker, model, images, 32, count,
                 Map.of(ImagestreamConfig.DECODE_JPEG_NATIVE, nativeJpeg));
             System.out.printf("pipeline, %s, pair %d, native=%s: %.0f images/s%n", kind.label, p, nativeJpeg, rate);
           }

@@ -5,7 +5,6 @@ import io.imagestream.image.InputShape;
 import io.imagestream.kafka.EmbeddedKafkaBroker;
 import io.imagestream.model.LoadedModel;
 import io.imagestream.model.NativeBackend;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,9 +29,6 @@ public final class SettingsAB {
     NativeBackend.init();
     Benchmark bench = new Benchmark(new Benchmark.Settings(Duration.ofSeconds(10), 5000, 1, 6, 60_000), s -> {});
     LoadedModel model = Benchmark.untrained(rgb64);
-    Method once = Benchmark.class.getDeclaredMethod("pipelineOnce", EmbeddedKafkaBroker.class, LoadedModel.class,
-        byte[][].class, int.class, int.class, Map.class);
-    once.setAccessible(true);
     Object profiler = profile == null ? null
         : Class.forName("one.profiler.AsyncProfiler").getMethod("getInstance").invoke(null);
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, null,
@@ -48,7 +44,7 @@ public final class SettingsAB {
           }
           long cpu0 = cpuNanos();
           long t0 = System.nanoTime();
-          double rate = (double) once.invoke(bench, broker, model, images, 32, count, settings);
+          double rate = bench.pipelineOnce(broker, model, images, 32, count, settings);
           double cores = (cpuNanos() - cpu0) / (double) (System.nanoTime() - t0);
           if (profiler != null && side == 0) {
             profiler.getClass().getMethod("execute", String.class).invoke(profiler, "stop,file=" + profile);

@@ -227,8 +227,8 @@ final class Benchmark {
     return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
   }
 
-  private double pipelineOnce(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize,
-                              int count, Map<String, String> overrides) {
+  double pipelineOnce(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize,
+                      int count, Map<String, String> overrides) {
     Backlog backlog = backlog(broker, images, count);
     Map<String, String> values = new HashMap<>();
     values.put(ImagestreamConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
