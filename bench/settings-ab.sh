@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A/B of two sets of classifier settings in one warmed JVM, alternating (docs/performance.md cites its runs):
 #   bench/settings-ab.sh "commit.interval.ms=100" "commit.interval.ms=30"     saturated pipeline, 3 pairs
-#   -Dhalfload=1400 (in JAVA_OPTS) adds half-load latency pairs at that rate; -Dpairs=N, -Dimages=N, -Dkind=JPEG_PHOTO
+#   -Dhalfload=1400 (in JAVA_OPTS) adds half-load latency pairs at that rate (-Dsaturated=false: only those);
+#   -Dpairs=N, -Dimages=N, -Dkind=JPEG_PHOTO
 #   -Dprofile=/tmp/a.html profiles side A's saturated runs (async-profiler's jar in AP_JAR).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

@@ -24,6 +24,7 @@ public final class SettingsAB {
     double halfLoadRate = Double.parseDouble(System.getProperty("halfload", "0"));
     String kindName = System.getProperty("kind", "JPEG_64");
     String profile = System.getProperty("profile");
+    boolean saturated = Boolean.parseBoolean(System.getProperty("saturated", "true"));
     InputShape rgb64 = new InputShape(64, 64, 3);
     NativeBackend.useThreadsPerCall(ImagestreamConfig.defaults().getInt(ImagestreamConfig.INFERENCE_THREADS));
     NativeBackend.init();
@@ -36,7 +37,7 @@ public final class SettingsAB {
       BenchImages.Kind kind = BenchImages.Kind.valueOf(kindName);
       byte[][] images = BenchImages.make(kind, 200, kind.ordinal());
       bench.warmUpPipeline(broker, model, images, 32);
-      for (int p = 0; p < pairs; p++) {
+      for (int p = 0; p < (saturated ? pairs : 0); p++) {
         for (int side = 0; side < 2; side++) {
           Map<String, String> settings = side == 0 ? a : b;
           if (profiler != null && side == 0) {

@@ -347,6 +347,8 @@ final class HalfLoad {
     used.put(ImagestreamConfig.BATCH_MAX_WAIT_MS, Long.toString(config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS)));
     used.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, streams.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
     used.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(streams.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)));
+    used.put(ImagestreamConfig.COMMIT_CAUGHT_UP_INTERVAL_MS,
+        Long.toString(config.getLong(ImagestreamConfig.COMMIT_CAUGHT_UP_INTERVAL_MS)));
     used.put(ImagestreamConfig.STREAM_THREADS, Integer.toString(ClassifierStreamsConfig.streamThreads(config)));
     int decodeThreads = config.getInt(ImagestreamConfig.DECODE_THREADS);
     used.put(ImagestreamConfig.DECODE_THREADS, decodeThreads + (decodeThreads == -1 ? " (one per core)" : ""));

@@ -1,10 +1,10 @@
 package io.imagestream.classify;
 
-import io.imagestream.kafka.DeadLetters;
-
+import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.image.ImagePreprocessor;
 import io.imagestream.image.ImageRejectedException;
 import io.imagestream.image.InputShape;
+import io.imagestream.kafka.DeadLetters;
 import io.imagestream.metrics.ClassifierMetrics;
 import io.imagestream.model.LoadedModel;
 import java.nio.ByteBuffer;
@@ -59,6 +59,30 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   /** An outcome and the buffered image it belongs to (whose owner and epoch say where it goes). */
   private record Delivery(ThreadBatch.Entry entry, Outcome outcome) {}
 
+  /**
+   * Commits while caught up: when the images a task forwards were read at most {@code maxAgeMs} after their record
+   * timestamp (the classifier keeps up with its producers), their stream thread asks for a commit every
+   * {@code intervalMs}, so read_committed consumers see predictions sooner than at {@code commit.interval.ms}
+   * (Kafka's exactly-once default, 100 ms: a prediction waits half of it on average, and the whole of it at worst).
+   * With a backlog (older images) commits come at {@code commit.interval.ms} only (1 s by default then:
+   * {@link ClassifierStreamsConfig}): fewer transactions, and the latency is the backlog's anyway. An interval of 0
+   * turns it off, and so does at-least-once (outputs are visible before any commit).
+   */
+  record CaughtUpCommits(long intervalMs, long maxAgeMs) {
+    static final CaughtUpCommits OFF = new CaughtUpCommits(0, 0);
+
+    static CaughtUpCommits of(ImagestreamConfig config) {
+      return !ClassifierStreamsConfig.caughtUpCommitsOn(config) ? OFF
+          : new CaughtUpCommits(config.getLong(ImagestreamConfig.COMMIT_CAUGHT_UP_INTERVAL_MS),
+              config.getLong(ImagestreamConfig.COMMIT_CAUGHT_UP_MAX_AGE_MS));
+    }
+
+    /** An image read {@code ageMs} after its timestamp (negative: the producer's clock is ahead) is caught up. */
+    boolean appliesTo(long ageMs) {
+      return intervalMs > 0 && ageMs <= maxAgeMs;
+    }
+  }
+
   /** A batch due by time of at most batchSize / this many images commits at once (the network is mostly idle). */
   static final int SPARE_FRACTION = 4;
 
@@ -72,6 +96,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   private final DecodePool decoder;
   private final NetworkPool network;
   private final ThreadBatch.PerThread batches;
+  private final CaughtUpCommits caughtUpCommits;
   /** Classified by the thread's batch, in this task's input order, not yet forwarded. */
   private final ArrayDeque<Outcome> outcomes = new ArrayDeque<>();
 
@@ -89,7 +114,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
   BatchClassifierProcessor(String storeName, int batchSize, Duration maxWait, double uncertaintyThreshold,
                            ServingModel model, Function<InputShape, ImagePreprocessor> preprocessors,
                            ClassifierMetrics metrics, DecodePool decoder, NetworkPool network,
-                           ThreadBatch.PerThread batches) {
+                           ThreadBatch.PerThread batches, CaughtUpCommits caughtUpCommits) {
     this.storeName = storeName;
     this.batchSize = batchSize;
     this.maxWait = maxWait;
@@ -100,6 +125,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     this.decoder = decoder;
     this.network = network;
     this.batches = batches;
+    this.caughtUpCommits = caughtUpCommits;
   }
 
   /** How often a task checks its thread's batch and forwards its outcomes (wall clock). */
@@ -217,10 +243,16 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
 
   /**
    * Forwards this task's outcomes in input order and removes their images from the store, and asks for a commit at
-   * once when an outcome's batch says so (a small batch due by time: see {@link #advance}).
+   * once when an outcome's batch says so (a small batch due by time: see {@link #advance}), or when the images are
+   * caught up with their producers and the thread has not asked for one in the last interval
+   * ({@link CaughtUpCommits}).
    */
   private void forwardOutcomes() {
+    if (outcomes.isEmpty()) {
+      return;
+    }
     boolean commit = false;
+    long newestAgeMs = 0;
     for (Outcome outcome; (outcome = outcomes.poll()) != null; ) {
       if (outcome.prediction() == null) {
         deadLetter(outcome.image(), outcome.rejectReason(), outcome.message());
@@ -229,8 +261,15 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
       }
       pending.delete(sequenceKey(outcome.sequence()));
       commit |= outcome.commitAtOnce();
+      newestAgeMs = outcome.image().arrivalWallClockMs() - outcome.image().timestamp();
     }
+    long now = context.currentSystemTimeMs();
     if (commit) {
+      batch.commitRequested(now);
+      metrics.commitRequested("spare_capacity");
+      context.commit();
+    } else if (caughtUpCommits.appliesTo(newestAgeMs) && batch.commitDue(now, caughtUpCommits.intervalMs())) {
+      metrics.commitRequested("caught_up");
       context.commit();
     }
   }

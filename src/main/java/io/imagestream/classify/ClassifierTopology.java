@@ -65,6 +65,7 @@ public final class ClassifierTopology {
     Duration maxWait = Duration.ofMillis(config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS));
     Function<InputShape, ImagePreprocessor> preprocessors = preprocessors(config);
     double uncertaintyThreshold = config.getDouble(ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD);
+    BatchClassifierProcessor.CaughtUpCommits caughtUpCommits = BatchClassifierProcessor.CaughtUpCommits.of(config);
 
     StoreBuilder<KeyValueStore<byte[], byte[]>> pendingStore = Stores
         .keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.ByteArray(), Serdes.ByteArray())
@@ -78,7 +79,7 @@ public final class ClassifierTopology {
         config.getString(ImagestreamConfig.TOPIC_IMAGES));
     topology.addProcessor(PROCESSOR,
         () -> new BatchClassifierProcessor(PENDING_STORE, batchSize, maxWait, uncertaintyThreshold, model,
-            preprocessors, metrics, decoder, network, batches), SOURCE);
+            preprocessors, metrics, decoder, network, batches, caughtUpCommits), SOURCE);
     topology.addStateStore(pendingStore, PROCESSOR);
     topology.addSink(PREDICTIONS_SINK, config.getString(ImagestreamConfig.TOPIC_PREDICTIONS),
         new ByteArraySerializer(), Prediction.serializer(), ClassifierTopology::sameAsInputPartition, PROCESSOR);

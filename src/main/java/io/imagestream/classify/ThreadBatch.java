@@ -41,6 +41,8 @@ final class ThreadBatch {
    * what hands its outcomes to their tasks; run on this thread once it is done. Null: none in flight.
    */
   private CompletableFuture<Runnable> inFlight;
+  /** Wall clock of the last commit one of this thread's tasks asked for (exactly-once v2 commits them all). */
+  private long lastCommitRequestMs = Long.MIN_VALUE;
 
   /** True while a batch taken from here is still in the network. */
   boolean running() {
@@ -72,6 +74,23 @@ final class ThreadBatch {
       inFlight.join();
       deliverIfDone();
     }
+  }
+
+  /**
+   * True, and noted as the thread's last request, if no task of this thread has asked for a commit in the last
+   * {@code intervalMs}: the thread commits all its tasks at once, so one request per interval is enough.
+   */
+  boolean commitDue(long nowMs, long intervalMs) {
+    if (lastCommitRequestMs != Long.MIN_VALUE && nowMs - lastCommitRequestMs < intervalMs) {
+      return false;
+    }
+    lastCommitRequestMs = nowMs;
+    return true;
+  }
+
+  /** Notes a commit asked for by another rule, so that the interval counts from it. */
+  void commitRequested(long nowMs) {
+    lastCommitRequestMs = nowMs;
   }
 
   void add(Entry entry) {

@@ -23,6 +23,7 @@ public final class ClassifierMetrics {
   private final Counter uncertain;
   private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
   private final Map<String, Counter> byLabel = new ConcurrentHashMap<>();
+  private final Map<String, Counter> commitRequests = new ConcurrentHashMap<>();
   private final DistributionSummary batchSize;
   private final Timer inference;
   private final Timer endToEnd;
@@ -114,6 +115,16 @@ public final class ClassifierMetrics {
     deadLettered.computeIfAbsent(reason, r -> Counter.builder("imagestream.images.dead.lettered")
         .description("Inputs sent to the dead-letter topic, by reason").tag("reason", r).register(registry))
         .increment();
+  }
+
+  /**
+   * The classifier asked Kafka Streams to commit before commit.interval.ms: {@code caught_up} (it keeps up with its
+   * input) or {@code spare_capacity} (a small batch due by its wait).
+   */
+  public void commitRequested(String reason) {
+    commitRequests.computeIfAbsent(reason, r -> Counter.builder("imagestream.commits.requested")
+        .description("Commits the classifier asked for before commit.interval.ms, by reason").tag("reason", r)
+        .register(registry)).increment();
   }
 
   public void modelServed(long version) {

@@ -26,6 +26,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** The classifier against a real broker, with exactly-once, in this JVM. */
@@ -103,6 +104,46 @@ class ClassifierIT {
       }
       assertEquals(truth.keySet(), ids);
     }
+  }
+
+  /**
+   * Images read as they are produced commit right after their batches (caught-up commits); a backlog of images an
+   * hour old commits at commit.interval.ms only. Either way every image has exactly one prediction.
+   */
+  @Test
+  void aLiveStreamCommitsRightAfterItsBatchesAndABacklogAtTheInterval() throws Exception {
+    double live = caughtUpCommits(500, 0);
+    assertTrue(live >= 1, "live (read as produced): " + live + " caught-up commits");
+    long anHourAgo = System.currentTimeMillis() - 3_600_000L;
+    assertEquals(0.0, caughtUpCommits(500, anHourAgo), "a backlog: read an hour after its timestamps");
+  }
+
+  /**
+   * Runs a classifier, sends {@code count} images once it is running (timestamped {@code timestamp}, 0: now),
+   * checks one prediction each, and returns how many caught-up commits it asked for.
+   */
+  private static double caughtUpCommits(int count, long timestamp) throws Exception {
+    Setup setup = Setup.create(timestamp == 0 ? "live" : "backlog");
+    ClassifierMetrics metrics = ClassifierMetrics.discarding();
+    try (ClassifierService service = new ClassifierService(setup.config, new ServingModel(TestModels.darkLight()),
+        metrics)) {
+      service.start();
+      Awaitility.await("the classifier running").atMost(Duration.ofSeconds(60)).until(service::isRunning);
+      try (KafkaProducer<byte[], byte[]> producer = producer()) {
+        for (int i = 0; i < count; i++) {
+          producer.send(new ProducerRecord<>(setup.images, i % 3, timestamp == 0 ? null : timestamp,
+              ("img-" + i).getBytes(StandardCharsets.UTF_8), TestImages.solid("png", 24, 24, java.awt.Color.BLACK)));
+        }
+      }
+      List<ConsumerRecord<byte[], byte[]>> out = TopicReader.readAtLeast(List.of(setup.predictions, setup.dlq),
+          count, Duration.ofSeconds(120));
+      Set<String> ids = new HashSet<>();
+      out.forEach(r -> assertTrue(ids.add(utf8(r.key())) && r.topic().equals(setup.predictions), utf8(r.key())));
+      assertEquals(count, ids.size(), "one prediction per image");
+    }
+    double caughtUp = metrics.registry().find("imagestream.commits.requested").tag("reason", "caught_up")
+        .counters().stream().mapToDouble(c -> c.count()).sum();
+    return caughtUp;
   }
 
   @Test

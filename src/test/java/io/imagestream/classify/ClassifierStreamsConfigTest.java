@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.model.NativeBackend;
 import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +43,39 @@ class ClassifierStreamsConfigTest {
     ImagestreamConfig userSet = ImagestreamConfig.of(Map.of(StreamsConfig.POLL_MS_CONFIG, "7"));
     assertEquals("7", String.valueOf(ClassifierStreamsConfig.of(userSet).get(StreamsConfig.POLL_MS_CONFIG)),
         "a poll.ms of the user's own wins");
+  }
+
+  @Test
+  void theStreamsProducerLingersKafkasDefaultNotStreamsOwn() {
+    Object linger = new StreamsConfig(ClassifierStreamsConfig.of(ImagestreamConfig.defaults()))
+        .getProducerConfigs("client").get(ProducerConfig.LINGER_MS_CONFIG);
+    assertEquals("5", String.valueOf(linger), "Kafka Streams alone would give its producer 100 ms");
+    ImagestreamConfig userSet = ImagestreamConfig.of(Map.of("producer.linger.ms", "50"));
+    assertEquals("50", String.valueOf(new StreamsConfig(ClassifierStreamsConfig.of(userSet))
+        .getProducerConfigs("client").get(ProducerConfig.LINGER_MS_CONFIG)), "a linger of the user's own wins");
+  }
+
+  @Test
+  void caughtUpCommitsLeaveStreamsOwnIntervalToTheBacklog() {
+    assertEquals(1_000L, ClassifierStreamsConfig.of(ImagestreamConfig.defaults())
+        .get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+    assertEquals(new BatchClassifierProcessor.CaughtUpCommits(30, 1_000),
+        BatchClassifierProcessor.CaughtUpCommits.of(ImagestreamConfig.defaults()));
+
+    ImagestreamConfig off = ImagestreamConfig.of(Map.of(ImagestreamConfig.COMMIT_CAUGHT_UP_INTERVAL_MS, "0"));
+    assertFalse(ClassifierStreamsConfig.of(off).containsKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG),
+        "off: Kafka's own default (100 ms with exactly-once)");
+    assertEquals(BatchClassifierProcessor.CaughtUpCommits.OFF, BatchClassifierProcessor.CaughtUpCommits.of(off));
+
+    ImagestreamConfig atLeastOnce = ImagestreamConfig.of(
+        Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE));
+    assertFalse(ClassifierStreamsConfig.of(atLeastOnce).containsKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+    assertEquals(BatchClassifierProcessor.CaughtUpCommits.OFF,
+        BatchClassifierProcessor.CaughtUpCommits.of(atLeastOnce), "outputs are visible before any commit");
+
+    ImagestreamConfig userSet = ImagestreamConfig.of(Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "250"));
+    assertEquals("250", String.valueOf(ClassifierStreamsConfig.of(userSet)
+        .get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)), "a commit interval of the user's own wins");
   }
 
   @Test

@@ -43,6 +43,15 @@ class ThreadBatchTest {
     }
 
     Task(int partition, int batchSize, long maxWaitMs, NetworkPool network) {
+      this(partition, batchSize, maxWaitMs, network, BatchClassifierProcessor.CaughtUpCommits.OFF);
+    }
+
+    Task(int partition, int batchSize, long maxWaitMs, BatchClassifierProcessor.CaughtUpCommits caughtUp) {
+      this(partition, batchSize, maxWaitMs, new NetworkPool(0), caughtUp);
+    }
+
+    Task(int partition, int batchSize, long maxWaitMs, NetworkPool network,
+         BatchClassifierProcessor.CaughtUpCommits caughtUp) {
       this.partition = partition;
       context.setCurrentSystemTimeMs(0);
       store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ClassifierTopology.PENDING_STORE),
@@ -51,14 +60,27 @@ class ThreadBatchTest {
       context.addStateStore(store);
       processor = new BatchClassifierProcessor(ClassifierTopology.PENDING_STORE, batchSize,
           Duration.ofMillis(maxWaitMs), 0, model, ClassifierTopology.preprocessors(ImagestreamConfig.defaults()),
-          metrics, new DecodePool(0), network, batches);
+          metrics, new DecodePool(0), network, batches, caughtUp);
       processor.init(context);
     }
 
     void send(String id, Color colour) {
+      send(id, colour, 1_000L);
+    }
+
+    /** An image whose record timestamp (the producer's clock) is {@code timestamp}. */
+    void send(String id, Color colour, long timestamp) {
       context.setRecordMetadata("images", partition, offset++);
       processor.process(new Record<>(id.getBytes(StandardCharsets.UTF_8), TestImages.solid("png", 16, 16, colour),
-          1_000L));
+          timestamp));
+    }
+
+    /** Two images read at {@code wallClockMs} (a full batch of two: classified and forwarded at once). */
+    void sendPairAt(long wallClockMs, long timestamp) {
+      context.resetCommit();
+      context.setCurrentSystemTimeMs(wallClockMs);
+      send("x" + offset, Color.BLACK, timestamp);
+      send("x" + offset, Color.WHITE, timestamp);
     }
 
     List<String> predictedIds() {
@@ -124,6 +146,7 @@ class ThreadBatchTest {
     a.tick(56);
     assertEquals(List.of("a0"), a.predictedIds());
     assertTrue(a.context.committed());
+    assertEquals(2.0, commitRequests("spare_capacity"));
   }
 
   @Test
@@ -141,6 +164,53 @@ class ThreadBatchTest {
     a.tick(120);
     assertEquals(List.of("a0", "a1", "a2", "a3", "a4"), a.predictedIds());
     assertTrue(a.context.committed(), "2 of 8: the network is mostly idle, commit now");
+  }
+
+  @Test
+  void caughtUpImagesAskForACommitOncePerIntervalForTheWholeThread() {
+    BatchClassifierProcessor.CaughtUpCommits caughtUp = new BatchClassifierProcessor.CaughtUpCommits(30, 1_000);
+    Task a = new Task(0, 2, 60_000, caughtUp);
+    Task b = new Task(1, 2, 60_000, caughtUp);
+    a.sendPairAt(10_000, 9_990); // read 10 ms after it was produced: caught up
+    assertEquals(2, a.predictedIds().size());
+    assertTrue(a.context.committed(), "caught up: commit now, not at commit.interval.ms");
+    a.sendPairAt(10_010, 10_000);
+    assertEquals(4, a.predictedIds().size());
+    assertFalse(a.context.committed(), "10 ms after the thread's last request");
+    b.sendPairAt(10_020, 10_010);
+    assertEquals(2, b.predictedIds().size());
+    assertFalse(b.context.committed(), "another task of the same thread, 20 ms after: the thread commits both");
+    b.sendPairAt(10_030, 10_020);
+    assertTrue(b.context.committed(), "30 ms after the thread's last request");
+    a.sendPairAt(10_040, 10_039);
+    assertFalse(a.context.committed());
+    assertEquals(2.0, commitRequests("caught_up"));
+  }
+
+  private double commitRequests(String reason) {
+    return metrics.registry().get("imagestream.commits.requested").tag("reason", reason).counter().count();
+  }
+
+  @Test
+  void aBacklogCommitsAtTheCommitIntervalOnly() {
+    Task a = new Task(0, 2, 60_000, new BatchClassifierProcessor.CaughtUpCommits(30, 1_000));
+    for (long t = 10_000; t < 10_500; t += 100) {
+      a.sendPairAt(t, t - 1_001); // read 1,001 ms after it was produced: behind
+      assertFalse(a.context.committed(), "a backlog: the fewer transactions, the more throughput");
+    }
+    assertEquals(10, a.predictedIds().size());
+    a.sendPairAt(10_500, 10_499);
+    assertTrue(a.context.committed(), "caught up again");
+  }
+
+  @Test
+  void aProducerClockAheadCountsAsCaughtUpAndIntervalZeroTurnsItOff() {
+    Task ahead = new Task(0, 2, 60_000, new BatchClassifierProcessor.CaughtUpCommits(30, 1_000));
+    ahead.sendPairAt(10_000, 15_000);
+    assertTrue(ahead.context.committed());
+    Task off = new Task(1, 2, 60_000, new BatchClassifierProcessor.CaughtUpCommits(0, 1_000));
+    off.sendPairAt(20_000, 20_000);
+    assertFalse(off.context.committed());
   }
 
   @Test
