@@ -54,8 +54,8 @@ public final class ClassifierStreamsConfig {
     props.put(StreamsConfig.POLL_MS_CONFIG, pollMs(config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS)));
     // While the classifier keeps up, it asks for a commit right after it forwards predictions (caught-up commits);
     // Kafka Streams' own interval commits would then only add transactions at moments of their own, which cost the
-    // tail (p99 130-142 against 101-104 ms at half load). So its interval serves a backlog only, where 1 s means
-    // fewer, larger transactions, and at most a second of work redone after a crash.
+    // tail (p99 130-142 against 92-104 ms at half load, bench/settings-ab.sh). So its interval serves a backlog
+    // only, where 1 s means fewer, larger transactions, and at most a second of work redone after a crash.
     if (caughtUpCommitsOn(config)) {
       props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, BACKLOG_COMMIT_INTERVAL_MS);
     }

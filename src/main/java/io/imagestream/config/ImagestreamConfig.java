@@ -105,7 +105,7 @@ public final class ImagestreamConfig extends AbstractConfig {
       // (smaller batches), and it is most of the latency a read_committed consumer sees.
       .define(BATCH_MAX_WAIT_MS, Type.LONG, 20L, Range.between(1, 60_000), Importance.HIGH,
           "...or once its oldest image has waited this long (wall clock).")
-      // 30 ms, with commit.interval.ms 1000: at half load (64x64 JPEGs, 2,100 images/s) p99 160-175 -> 89-118 ms
+      // 30 ms, with commit.interval.ms 1000: at half load (64x64 JPEGs, 2,100 images/s) p99 156-183 -> 93-101 ms
       // (commit.interval.ms 30 alone: 100-145 ms, and ~8 % less throughput saturated); docs/performance.md.
       .define(COMMIT_CAUGHT_UP_INTERVAL_MS, Type.LONG, 30L, Range.atLeast(0), Importance.MEDIUM,
           "With exactly-once, while the classifier keeps up with its input (see "
