@@ -59,7 +59,7 @@ class ClassifierStreamsConfigTest {
   void caughtUpCommitsLeaveStreamsOwnIntervalToTheBacklog() {
     assertEquals(1_000L, ClassifierStreamsConfig.of(ImagestreamConfig.defaults())
         .get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
-    assertEquals(new BatchClassifierProcessor.CaughtUpCommits(30, 1_000),
+    assertEquals(new BatchClassifierProcessor.CaughtUpCommits(15, 1_000),
         BatchClassifierProcessor.CaughtUpCommits.of(ImagestreamConfig.defaults()));
 
     ImagestreamConfig off = ImagestreamConfig.of(Map.of(ImagestreamConfig.COMMIT_CAUGHT_UP_INTERVAL_MS, "0"));
