@@ -63,8 +63,8 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
    * Commits while caught up: when the images a task forwards were read at most {@code maxAgeMs} after their record
    * timestamp (the classifier keeps up with its producers), the task asks for a commit right after forwarding them,
    * at most once per {@code intervalMs} for its stream thread, so read_committed consumers see predictions sooner
-   * than at {@code commit.interval.ms}
-   * (Kafka's exactly-once default, 100 ms: a prediction waits half of it on average, and the whole of it at worst).
+   * than at {@code commit.interval.ms} (Kafka's exactly-once default, 100 ms: a prediction waits half of it on
+   * average, and the whole of it at worst).
    * With a backlog (older images) commits come at {@code commit.interval.ms} only (1 s by default then:
    * {@link ClassifierStreamsConfig}): fewer transactions, and the latency is the backlog's anyway. An interval of 0
    * turns it off, and so does at-least-once (outputs are visible before any commit).
@@ -266,7 +266,7 @@ final class BatchClassifierProcessor implements Processor<byte[], byte[], byte[]
     }
     long now = context.currentSystemTimeMs();
     if (commit) {
-      batch.commitRequested(now);
+      batch.commitDue(now, 0); // always due; the caught-up interval counts from it
       metrics.commitRequested("spare_capacity");
       context.commit();
     } else if (caughtUpCommits.appliesTo(newestAgeMs) && batch.commitDue(now, caughtUpCommits.intervalMs())) {

@@ -78,7 +78,7 @@ final class ThreadBatch {
 
   /**
    * True, and noted as the thread's last request, if no task of this thread has asked for a commit in the last
-   * {@code intervalMs}: the thread commits all its tasks at once, so one request per interval is enough.
+   * {@code intervalMs} (0: always): the thread commits all its tasks at once, so one request per interval is enough.
    */
   boolean commitDue(long nowMs, long intervalMs) {
     if (lastCommitRequestMs != Long.MIN_VALUE && nowMs - lastCommitRequestMs < intervalMs) {
@@ -86,11 +86,6 @@ final class ThreadBatch {
     }
     lastCommitRequestMs = nowMs;
     return true;
-  }
-
-  /** Notes a commit asked for by another rule, so that the interval counts from it. */
-  void commitRequested(long nowMs) {
-    lastCommitRequestMs = nowMs;
   }
 
   void add(Entry entry) {
