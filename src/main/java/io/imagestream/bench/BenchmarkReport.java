@@ -415,7 +415,12 @@ public final class BenchmarkReport {
     md.append("## Latency at half load\n\n")
         .append("A paced producer sends images at half the saturated micro-batch pipeline rate above (CreateTime = ")
         .append("the moment of the send call, so the producer's linger counts; linger.ms ").append(HalfLoad.LINGER_MS)
-        .append(", Kafka's default) for a warm-up, then for the measured window; a read_committed ")
+        .append(", Kafka's default) for a warm-up, then for the measured window. The warm-up runs until JIT ")
+        .append("compilation takes at most ").append(Math.round(100 * Benchmark.JIT_SETTLED_SHARE))
+        .append(" % of the cores over ").append(HalfLoad.WarmUp.STEP_NANOS / 1_000_000_000L)
+        .append(" s (at most ").append(HalfLoad.WarmUp.MAX_WARM_UP_FACTOR).append("x its minimum): the saturated ")
+        .append("warm-up leaves the paced path (small fetches, caught-up commits) cold, and the first paced run of ")
+        .append("a JVM measured a cold classifier. A read_committed ")
         .append("consumer notes when each prediction (or dead letter) arrives. Latency = arrival - the input ")
         .append("record's timestamp (the prediction carries it), for the images sent in the window; exact ")
         .append("percentiles of all of them (one run per input). The classifier runs with the product's defaults: ")
@@ -426,19 +431,27 @@ public final class BenchmarkReport {
         .append("classified\" is the part up to the prediction's `timestamps.classified` (the batch's network call ")
         .append("done): the rest is producing, committing and the consumer's fetch. \"Until read\" is the part up to ")
         .append("`timestamps.received` (the classifier read the record): the paced producer, the broker and the ")
-        .append("stream threads' polling; the percentiles of each part are of that part alone. \"CPU busy\" is ")
+        .append("stream threads' polling; the percentiles of each part are of that part alone. \"Commits\" are the ")
+        .append("stream threads' exactly-once commits per second of the window, with Kafka Streams' commit-latency-avg ")
+        .append("and -max (each one flushes the producer and waits for the broker while its thread reads nothing). ")
+        .append("\"CPU busy\" is ")
         .append("the cores this JVM kept busy over the window: the broker, the paced producer, the classifier and ")
         .append("the timing consumer, everything measured here, of the machine's ")
         .append(Runtime.getRuntime().availableProcessors()).append(".\n\n")
-        .append("| input | rate (target / achieved) | CPU busy | images in window | p50 | p95 | p99 | max | until read "
-            + "p50 / p99 | until classified p50 / p99 | median batch (images, ms) | lost / duplicated |\n"
-            + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    m.halfLoad().forEach((kind, r) -> md.append(String.format("| %s | %.0f / %.0f images/s | %.2f cores | %,d "
-            + "| %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f / %.0f ms | %.0f / %.0f ms | %.0f, %.1f ms | %d / %d |%n",
-        kind.label, r.targetRate(), r.achievedRate(), r.coresBusy(), r.latencyMs().count(), r.latencyMs().p50(),
+        .append("| input | rate (target / achieved) | paced warm-up | CPU busy | images in window | p50 | p95 | p99 | max | until read "
+            + "p50 / p99 | until classified p50 / p99 | median batch (images, ms) | commits/s (avg / max ms) "
+            + "| lost / duplicated |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    m.halfLoad().forEach((kind, r) -> md.append(String.format("| %s | %.0f / %.0f images/s | %.0f s "
+            + "| %.2f cores (JIT %.0f %%) | %,d "
+            + "| %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f / %.0f ms | %.0f / %.0f ms | %.0f, %.1f ms "
+            + "| %.0f (%.1f / %.0f ms) | %d / %d |%n",
+        kind.label, r.targetRate(), r.achievedRate(), r.window().warmUpSeconds(), r.coresBusy(),
+        100 * r.window().jitShare(), r.latencyMs().count(), r.latencyMs().p50(),
         r.latencyMs().p95(), r.latencyMs().p99(), r.latencyMs().max(), r.untilReceivedMs().p50(),
         r.untilReceivedMs().p99(), r.untilClassifiedMs().p50(), r.untilClassifiedMs().p99(), r.batchSize().p50(),
-        r.batchMs().p50(), r.lost(), r.duplicated())));
+        r.batchMs().p50(), r.commits().perSecond(), r.commits().avgMs(), r.commits().maxMs(), r.lost(),
+        r.duplicated())));
     md.append('\n');
   }
 

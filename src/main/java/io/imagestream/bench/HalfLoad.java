@@ -91,10 +91,87 @@ final class HalfLoad {
   record Result(String what, double targetRate, double achievedRate, int produced, int outputs, int deadLetters,
                 int lost, int duplicated, Percentiles latencyMs, Percentiles batchMs, Percentiles batchSize,
                 Swap swap, Map<String, String> classifierSettings, Percentiles untilReceivedMs,
-                Percentiles untilClassifiedMs, double coresBusy) {
+                Percentiles untilClassifiedMs, Window window) {
     boolean complete() {
       return lost == 0 && duplicated == 0;
     }
+
+    double coresBusy() {
+      return window.coresBusy();
+    }
+
+    Commits commits() {
+      return window.commits();
+    }
+  }
+
+  /**
+   * What the measured window cost beside the images.
+   *
+   * @param coresBusy the cores this whole JVM kept busy (broker, paced producer, classifier, timing consumer)
+   * @param jitShare the share of the cores that JIT compilation took
+   * @param warmUpSeconds how long the paced warm-up before the window ran (see {@link WarmUp})
+   */
+  record Window(double coresBusy, double jitShare, double warmUpSeconds, Commits commits) {}
+
+  /**
+   * The paced warm-up before the window: at least the settings' warm-up, then on in steps until JIT compilation took
+   * at most {@link Benchmark#JIT_SETTLED_SHARE} of the cores during a step, or {@link #MAX_WARM_UP_FACTOR} times the
+   * minimum. The saturated warm-up leaves the paced path cold: the first half-load run of a JVM (small fetches,
+   * caught-up commits, the paced producer and the timing consumer) ran at 1.8 of the 2 cores with p99 0.6-0.8 s at
+   * 1,000 images/s, the next ones at 1.35 cores with p99 ~140 ms (AMD EPYC, bench/settings-ab.sh).
+   */
+  static final class WarmUp {
+    static final long STEP_NANOS = 5_000_000_000L;
+    static final int MAX_WARM_UP_FACTOR = 6;
+
+    private final long startNanos;
+    private final long minNanos;
+    private final java.util.function.LongSupplier jitMillis;
+    private final int cores;
+    private long stepStartNanos;
+    private long stepStartJitMs;
+
+    WarmUp(long startNanos, long minNanos) {
+      this(startNanos, minNanos, Benchmark::compileMillis, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** @param jitMillis the JVM's total JIT compilation time so far */
+    WarmUp(long startNanos, long minNanos, java.util.function.LongSupplier jitMillis, int cores) {
+      this.startNanos = startNanos;
+      this.minNanos = minNanos;
+      this.jitMillis = jitMillis;
+      this.cores = cores;
+      this.stepStartNanos = startNanos;
+      this.stepStartJitMs = jitMillis.getAsLong();
+    }
+
+    boolean settled(long nowNanos) {
+      if (nowNanos - stepStartNanos < Math.min(STEP_NANOS, minNanos) || nowNanos - startNanos < minNanos) {
+        return false;
+      }
+      long jitMs = jitMillis.getAsLong();
+      double share = jitShare(jitMs - stepStartJitMs, nowNanos - stepStartNanos, cores);
+      stepStartNanos = nowNanos;
+      stepStartJitMs = jitMs;
+      return share <= Benchmark.JIT_SETTLED_SHARE || nowNanos - startNanos >= MAX_WARM_UP_FACTOR * minNanos;
+    }
+
+    static double jitShare(long jitMs, long elapsedNanos, int cores) {
+      return jitMs / (elapsedNanos / 1e6) / cores;
+    }
+  }
+
+  /**
+   * The stream threads' exactly-once commits over the window, from Kafka Streams' thread metrics: each one flushes
+   * the producer and takes round trips to the broker while its thread reads nothing.
+   *
+   * @param perSecond commits of all stream threads per second of the window
+   * @param avgMs the threads' commit-latency-avg at the window's end (Kafka's sampled window: about the last 30-60 s)
+   * @param maxMs the largest commit-latency-max of the threads
+   */
+  record Commits(double perSecond, double avgMs, double maxMs) {
+    static final Commits NONE = new Commits(Double.NaN, Double.NaN, Double.NaN);
   }
 
   private final Consumer<String> log;
@@ -140,9 +217,14 @@ final class HalfLoad {
     Collector collector = new Collector(bootstrapServers, List.of(out, dlq));
     long publishedAt = 0;
     int produced = 0;
-    long cpuAtWindow = -1;
-    long nanosAtWindow = 0;
-    double coresBusy = Double.NaN;
+    long cpuAtWindow = 0;
+    long jitAtWindow = 0;
+    double commitsAtWindow = 0;
+    long windowStartMs = 0;
+    double coresBusy;
+    double jitShare;
+    double warmUpSeconds;
+    Commits commits;
     long start;
     long end;
     try (ClassifierService service = new ClassifierService(config, serving, metrics, streamsProps);
@@ -165,22 +247,29 @@ final class HalfLoad {
         long intervalNanos = (long) (1e9 / rate);
         long startNanos = System.nanoTime();
         start = System.currentTimeMillis();
-        long totalNanos = (warmUpMs + windowMs) * 1_000_000L;
-        long swapNanos = settings.swapAt() == null ? Long.MAX_VALUE
-            : (warmUpMs + settings.swapAt().toMillis()) * 1_000_000L;
+        long warmUpNanos = warmUpMs * 1_000_000L;
         long nextProgress = startNanos + 10_000_000_000L;
-        long windowNanos = warmUpMs * 1_000_000L;
+        WarmUp warmUp = new WarmUp(startNanos, warmUpNanos);
+        long windowStartNanos = -1; // set once warm
         Thread publishing = null;
         for (long i = 0; ; i++) {
           long due = startNanos + i * intervalNanos;
-          if (due - startNanos >= totalNanos) {
+          if (windowStartNanos >= 0 && due - windowStartNanos >= windowMs * 1_000_000L) {
             break;
           }
           long now;
           while ((now = System.nanoTime()) < due) {
             LockSupport.parkNanos(Math.min(due - now, 1_000_000L));
           }
-          if (publisher != null && publishedAt == 0 && now - startNanos >= swapNanos) {
+          if (windowStartNanos < 0 && warmUp.settled(now)) {
+            windowStartNanos = now;
+            windowStartMs = System.currentTimeMillis();
+            cpuAtWindow = processCpuNanos();
+            jitAtWindow = Benchmark.compileMillis();
+            commitsAtWindow = threadMetric(service, "commit-total").sum();
+          }
+          if (publisher != null && publishedAt == 0 && windowStartNanos >= 0
+              && now - windowStartNanos >= settings.swapAt().toNanos()) {
             publishedAt = System.currentTimeMillis();
             // publishing is a transaction with a blocking send: off this thread, so the pace stays steady
             publishing = new Thread(() -> publish(publisher, nextArtifact), "bench-model-publish");
@@ -188,22 +277,23 @@ final class HalfLoad {
             log.accept(String.format("  publishing %s v%d to %s", next.metadata().name(),
                 next.metadata().version(), models));
           }
-          if (cpuAtWindow < 0 && now - startNanos >= windowNanos) {
-            cpuAtWindow = processCpuNanos();
-            nanosAtWindow = now;
-          }
           producer.send(new ProducerRecord<>(in, null, System.currentTimeMillis(), BenchKafka.key(produced),
               images[produced % images.length]));
           produced++;
           if (now >= nextProgress) {
-            log.accept(String.format("  %s: %,d images sent at %.0f/s, %,d outputs so far", what, produced,
-                rate, c.count()));
+            log.accept(String.format("  %s: %,d images sent at %.0f/s, %,d outputs so far%s", what, produced,
+                rate, c.count(), windowStartNanos < 0 ? " (warming up)" : ""));
             nextProgress += 10_000_000_000L;
           }
         }
-        if (cpuAtWindow >= 0) {
-          coresBusy = (processCpuNanos() - cpuAtWindow) / (double) (System.nanoTime() - nanosAtWindow);
-        }
+        double seconds = (System.nanoTime() - windowStartNanos) / 1e9;
+        coresBusy = (processCpuNanos() - cpuAtWindow) / 1e9 / seconds;
+        jitShare = WarmUp.jitShare(Benchmark.compileMillis() - jitAtWindow, System.nanoTime() - windowStartNanos,
+            Runtime.getRuntime().availableProcessors());
+        warmUpSeconds = (windowStartNanos - startNanos) / 1e9;
+        commits = new Commits((threadMetric(service, "commit-total").sum() - commitsAtWindow) / seconds,
+            threadMetric(service, "commit-latency-avg").average().orElse(Double.NaN),
+            threadMetric(service, "commit-latency-max").max().orElse(Double.NaN));
         producer.flush();
         end = System.currentTimeMillis();
         if (publishing != null) {
@@ -219,10 +309,18 @@ final class HalfLoad {
     BenchKafka.deleteTopics(bootstrapServers, in, out, dlq, toLabel, models,
         "bench-halfload-" + run + "-" + ClassifierTopology.PENDING_STORE + "-changelog");
     List<Output> outputs = collector.outputs();
-    long windowStart = start + warmUpMs;
-    long windowEnd = start + warmUpMs + windowMs;
-    return result(what, rate, produced / ((end - start) / 1000.0), produced, outputs, recorder, windowStart,
-        windowEnd, publishedAt, model, next, used, coresBusy);
+    return result(what, rate, produced / ((end - start) / 1000.0), produced, outputs, recorder, windowStartMs,
+        windowStartMs + windowMs, publishedAt, model, next, used, new Window(coresBusy, jitShare, warmUpSeconds,
+            commits));
+  }
+
+  /** A stream-thread metric of Kafka Streams, one value per stream thread (NaN values left out). */
+  private static java.util.stream.DoubleStream threadMetric(ClassifierService service, String name) {
+    return service.streams().metrics().values().stream()
+        .filter(m -> m.metricName().group().equals("stream-thread-metrics") && m.metricName().name().equals(name))
+        .map(org.apache.kafka.common.Metric::metricValue)
+        .filter(v -> v instanceof Double d && !d.isNaN())
+        .mapToDouble(v -> (Double) v);
   }
 
   /** CPU time of this whole JVM: the broker, the paced producer, the classifier and the timing consumer. */
@@ -241,7 +339,7 @@ final class HalfLoad {
 
   private Result result(String what, double rate, double achieved, int produced, List<Output> outputs,
                         BatchRecorder recorder, long windowStart, long windowEnd, long publishedAt,
-                        LoadedModel model, LoadedModel next, Map<String, String> used, double coresBusy) {
+                        LoadedModel model, LoadedModel next, Map<String, String> used, Window window) {
     Map<String, Integer> seen = new HashMap<>();
     List<Double> latencies = new ArrayList<>();
     List<Double> untilClassified = new ArrayList<>();
@@ -276,7 +374,7 @@ final class HalfLoad {
     Swap swap = next == null ? null : swap(outputs, recorder, publishedAt, batches, batchMs, model, next);
     return new Result(what, rate, achieved, produced, outputs.size(), deadLetters, lost, duplicated,
         Percentiles.of(latencies), batchMs, batchSize, swap, used, Percentiles.of(untilReceived),
-        Percentiles.of(untilClassified), coresBusy);
+        Percentiles.of(untilClassified), window);
   }
 
   /** The paced producer's linger.ms. */

@@ -35,13 +35,15 @@ class BenchmarkReportTest {
     HalfLoad.Result latency = new HalfLoad.Result("64x64 RGB JPEG", 800, 798, 16_000, 16_000, 0, 0, 0,
         new Percentiles(12_000, 60, 85, 130, 210, 62), new Percentiles(400, 9, 14, 20, 30, 9.5),
         new Percentiles(400, 8, 20, 32, 32, 9), null, Map.of("imagestream.batch.size", "32"),
-        new Percentiles(12_000, 3, 8, 15, 40, 4), new Percentiles(12_000, 20, 40, 60, 90, 24), 1.234);
+        new Percentiles(12_000, 3, 8, 15, 40, 4), new Percentiles(12_000, 20, 40, 60, 90, 24), 
+        new HalfLoad.Window(1.234, 0.031, 25, new HalfLoad.Commits(66.5, 4.25, 31)));
     HalfLoad.Swap swap = new HalfLoad.Swap(10_000, 12_000, 9_000, 14_000, 1.8, 40, 27, 32, 12_500, 13.5, 9, 12, 18, 38,
         new Percentiles(900, 70, 90, 120, 150, 72), 1, 2, 9_000, 7_000, 0);
     HalfLoad.Result withSwap = new HalfLoad.Result("64x64 RGB JPEG with a swap", 800, 799, 16_000, 16_000, 0, 0, 0,
         new Percentiles(12_000, 61, 86, 131, 220, 63), new Percentiles(400, 9, 14, 20, 30, 9.5),
         new Percentiles(400, 8, 20, 32, 32, 9), swap, Map.of(), new Percentiles(12_000, 3, 8, 15, 40, 4),
-        new Percentiles(12_000, 21, 41, 61, 95, 25), 1.3);
+        new Percentiles(12_000, 21, 41, 61, 95, 25), 
+        new HalfLoad.Window(1.3, 0.02, 10, HalfLoad.Commits.NONE));
     ChildClassifier.Memory memory = new ChildClassifier.Memory(1L << 30, 900L << 20, 200L << 20, 1L << 30, 300L << 20,
         400L << 20);
     ScaleOut.Run one = new ScaleOut.Run(1, 500, 3000, 3000, 0, 0, 1.25, 0.5, List.of(memory));
@@ -183,12 +185,15 @@ class BenchmarkReportTest {
   }
 
   @Test
-  void theLatencyTableSplitsOffTheTimesUntilReadAndUntilClassifiedAndShowsTheCpuBusy() throws Exception {
+  void theLatencyTableSplitsOffTheTimesUntilReadAndUntilClassifiedAndShowsTheCpuBusyAndTheCommits() throws Exception {
     String md = BenchmarkReport.markdown(List.of(), figures(), measured(), 1, true);
-    assertTrue(md.contains("| CPU busy | images in window |"), "header");
+    assertTrue(md.contains("| paced warm-up | CPU busy | images in window |"), "header");
     assertTrue(md.contains("until read p50 / p99 | until classified p50 / p99"), "header");
-    assertTrue(md.contains("| 800 / 798 images/s | 1.23 cores | 12,000 |"), "the 64x64 row's CPU busy");
+    assertTrue(md.contains("| 800 / 798 images/s | 25 s | 1.23 cores (JIT 3 %) | 12,000 |"),
+        "the 64x64 row's warm-up, CPU busy and JIT share");
     assertTrue(md.contains("| 3 / 15 ms | 20 / 60 ms |"), "the 64x64 row's until-read and until-classified p50 / p99");
+    assertTrue(md.contains("| commits/s (avg / max ms) |"), "header");
+    assertTrue(md.contains("| 8, 9.0 ms | 67 (4.3 / 31 ms) | 0 / 0 |"), "the 64x64 row's commits: " + md);
   }
 
   @Test
