@@ -63,7 +63,8 @@ public final class SettingsAB {
                 halfLoadRate, new HalfLoad.Settings(Duration.ofSeconds(10), Duration.ofSeconds(30), null, settings));
             System.out.printf("halfload, %s at %.0f/s, pair %d, %s: p50 %.0f p95 %.0f p99 %.0f ms; until read p99 %.0f;"
                     + " until classified p50 %.0f p99 %.0f; %.2f cores (JIT %.0f %%, warm-up %.0f s);"
-                    + " commits %.0f/s avg %.1f max %.0f ms; batch p50 %.0f images, %.1f ms (p99 %.1f); lost %d dup %d%n", kind.label, halfLoadRate, p,
+                    + " commits %.0f/s avg %.1f max %.0f ms; batch p50 %.0f images, %.1f ms (p99 %.1f);"
+                    + " lost %d dup %d%n", kind.label, halfLoadRate, p,
                 side == 0 ? "A " + a : "B " + b, r.latencyMs().p50(), r.latencyMs().p95(), r.latencyMs().p99(),
                 r.untilReceivedMs().p99(), r.untilClassifiedMs().p50(), r.untilClassifiedMs().p99(), r.coresBusy(),
                 100 * r.window().jitShare(), r.window().warmUpSeconds(), r.commits().perSecond(),
