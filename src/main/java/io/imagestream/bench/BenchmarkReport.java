@@ -167,8 +167,9 @@ public final class BenchmarkReport {
     Map<BenchImages.Kind, HalfLoad.Result> latency = new LinkedHashMap<>();
     for (BenchImages.Kind kind : quick ? List.of(BenchImages.Kind.JPEG_64) : List.of(BenchImages.Kind.values())) {
       double rate = results.get("pipeline:" + kind + ":32") / 2;
-      log.accept(String.format("latency at half load, %s: %.0f images/s for %d s warm-up + %d s measured", kind.label,
-          rate, latencySettings.warmUp().toSeconds(), latencySettings.window().toSeconds()));
+      log.accept(String.format("latency at half load, %s: %.0f images/s for a warm-up of at least %d s (until the JIT "
+          + "settles) + %d s measured", kind.label, rate, latencySettings.warmUp().toSeconds(),
+          latencySettings.window().toSeconds()));
       HalfLoad.Result r = halfLoad.run(broker.bootstrapServers(), kind.label, kind.grey ? greyModel : rgbModel, null,
           null, images.get(kind), rate, latencySettings);
       latency.put(kind, r);

@@ -15,6 +15,8 @@ public final class ClassifierStreamsConfig {
   /** Large photos and their changelog copies must fit through every client limit (all ~1 MB by default). */
   static final int MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
+  private static final String GLOBAL_PROCESSING_EXCEPTION_HANDLER = "processing.exception.handler.global.enabled";
+
   private ClassifierStreamsConfig() {}
 
   public static Properties of(ImagestreamConfig config) {
@@ -37,8 +39,11 @@ public final class ClassifierStreamsConfig {
     if (stateDir) {
       props.put(StreamsConfig.STATE_DIR_CONFIG, freshStateDir());
     }
-    // Opt in now to what Kafka 5.0 will make the default (silences a warning at every start).
-    props.put("processing.exception.handler.global.enabled", true);
+    // Opt in now to what Kafka 5.0 will make the default (silences a warning at every start). The main consumer too:
+    // each stream thread's partition assignor builds a StreamsConfig of its own from the consumer's settings, and
+    // without the flag there it logged the warning once per stream thread.
+    props.put(GLOBAL_PROCESSING_EXCEPTION_HANDLER, true);
+    props.put(StreamsConfig.mainConsumerPrefix(GLOBAL_PROCESSING_EXCEPTION_HANDLER), true);
     // A crashed instance's partitions move on after this, not after the 45 s default.
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);

@@ -90,4 +90,17 @@ class ClassifierStreamsConfigTest {
     assertEquals(true, new StreamsConfig(topology).getBoolean("processing.exception.handler.global.enabled"),
         "so a new Topology does not warn at every start that it is off");
   }
+
+  /**
+   * Each stream thread's partition assignor builds a StreamsConfig from the main consumer's settings, and one
+   * without the global processing exception handler flag logs a warning at every start (twice with two threads).
+   */
+  @Test
+  void theGlobalProcessingExceptionHandlerFlagReachesTheConfigTheAssignorBuilds() {
+    StreamsConfig streams = new StreamsConfig(ClassifierStreamsConfig.of(ImagestreamConfig.defaults()));
+    assertTrue(streams.getBoolean("processing.exception.handler.global.enabled"));
+    Map<String, Object> mainConsumer = streams.getMainConsumerConfigs("group", "client", 0);
+    assertEquals(true, mainConsumer.get("processing.exception.handler.global.enabled"), mainConsumer.toString());
+    assertTrue(new StreamsConfig(mainConsumer).getBoolean("processing.exception.handler.global.enabled"));
+  }
 }
