@@ -203,9 +203,9 @@ final class Benchmark {
       long compileBefore = compileMillis();
       long start = System.nanoTime();
       double rate = pipelineOnce(broker, model, images, batchSize, 3 * settings.pipelineImages(), Map.of());
-      double wallMs = (System.nanoTime() - start) / 1e6;
+      long elapsedNanos = System.nanoTime() - start;
       warmedImages += 3L * settings.pipelineImages();
-      runs.add(new WarmUpRun(rate, (compileMillis() - compileBefore) / (wallMs * cores)));
+      runs.add(new WarmUpRun(rate, jitShare(compileMillis() - compileBefore, elapsedNanos, cores)));
       log.accept(String.format("  warm-up run %d: %.0f images/s, JIT %.0f %% of the cores", runs.size(), rate,
           100 * runs.get(runs.size() - 1).jitShare()));
     } while (!settled(runs, settings.warmUpRuns(), warmedImages >= settings.warmUpImages()));
@@ -219,6 +219,11 @@ final class Benchmark {
    */
   static boolean settled(List<WarmUpRun> runs, int maxRuns, boolean enoughImages) {
     return runs.size() >= maxRuns || (enoughImages && runs.get(runs.size() - 1).jitShare() <= JIT_SETTLED_SHARE);
+  }
+
+  /** The share of {@code cores} that {@code jitMs} of JIT compilation took over {@code elapsedNanos}. */
+  static double jitShare(long jitMs, long elapsedNanos, int cores) {
+    return jitMs / (elapsedNanos / 1e6) / cores;
   }
 
   /** Total JIT compilation time of this JVM so far (0 where the JVM does not tell). */

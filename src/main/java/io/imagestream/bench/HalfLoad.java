@@ -151,14 +151,10 @@ final class HalfLoad {
         return false;
       }
       long jitMs = jitMillis.getAsLong();
-      double share = jitShare(jitMs - stepStartJitMs, nowNanos - stepStartNanos, cores);
+      double share = Benchmark.jitShare(jitMs - stepStartJitMs, nowNanos - stepStartNanos, cores);
       stepStartNanos = nowNanos;
       stepStartJitMs = jitMs;
       return share <= Benchmark.JIT_SETTLED_SHARE || nowNanos - startNanos >= MAX_WARM_UP_FACTOR * minNanos;
-    }
-
-    static double jitShare(long jitMs, long elapsedNanos, int cores) {
-      return jitMs / (elapsedNanos / 1e6) / cores;
     }
   }
 
@@ -286,9 +282,10 @@ final class HalfLoad {
             nextProgress += 10_000_000_000L;
           }
         }
-        double seconds = (System.nanoTime() - windowStartNanos) / 1e9;
+        long windowNanos = System.nanoTime() - windowStartNanos;
+        double seconds = windowNanos / 1e9;
         coresBusy = (processCpuNanos() - cpuAtWindow) / 1e9 / seconds;
-        jitShare = WarmUp.jitShare(Benchmark.compileMillis() - jitAtWindow, System.nanoTime() - windowStartNanos,
+        jitShare = Benchmark.jitShare(Benchmark.compileMillis() - jitAtWindow, windowNanos,
             Runtime.getRuntime().availableProcessors());
         warmUpSeconds = (windowStartNanos - startNanos) / 1e9;
         commits = new Commits((threadMetric(service, "commit-total").sum() - commitsAtWindow) / seconds,

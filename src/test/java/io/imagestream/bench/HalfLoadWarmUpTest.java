@@ -52,6 +52,6 @@ class HalfLoadWarmUpTest {
 
   @Test
   void theJitShareIsOfAllTheCores() {
-    assertEquals(0.25, HalfLoad.WarmUp.jitShare(1_000, 2 * SECOND, 2), 1e-9);
+    assertEquals(0.25, Benchmark.jitShare(1_000, 2 * SECOND, 2), 1e-9);
   }
 }
