@@ -54,6 +54,14 @@ public final class ClassifierStreamsConfig {
     // a long linger only piles the interval's sends into the commit's flush. Kafka's own default (5 ms) sends them
     // as they come: +3 % saturated in three alternating pairs (bench/settings-ab.sh), the same latency at half load.
     props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+    // Exactly-once: a commit's AddOffsetsToTxn that reaches the broker while it still writes the previous
+    // transaction's markers is answered CONCURRENT_TRANSACTIONS, and the producer retries after retry.backoff.ms,
+    // 100 ms by default, while its stream thread reads nothing (JFR at half load: sendOffsetsToTransaction parked
+    // 100-130 ms, several times a minute). Kafka's client lowers it to 20 ms for AddPartitionsToTxn alone; retries
+    // that keep failing still back off exponentially up to retry.backoff.max.ms (1 s).
+    if (exactlyOnce(config)) {
+      props.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), TRANSACTION_RETRY_BACKOFF_MS);
+    }
     // A stream thread with nothing to read waits this long in poll before it looks at its batch's wait again
     // (Kafka's default, 100 ms, would hold a partial batch up to that long after its max wait at low load).
     props.put(StreamsConfig.POLL_MS_CONFIG, pollMs(config.getLong(ImagestreamConfig.BATCH_MAX_WAIT_MS)));
@@ -77,11 +85,18 @@ public final class ClassifierStreamsConfig {
    * once, outputs are visible before any commit, so a commit sooner would only cost round trips.
    */
   static boolean caughtUpCommitsOn(ImagestreamConfig config) {
+    return config.getLong(ImagestreamConfig.COMMIT_CAUGHT_UP_INTERVAL_MS) > 0 && exactlyOnce(config);
+  }
+
+  /** Exactly-once unless the user passed processing.guarantee=at_least_once through. */
+  static boolean exactlyOnce(ImagestreamConfig config) {
     Object guarantee = config.clientProperties()
         .getOrDefault(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    return config.getLong(ImagestreamConfig.COMMIT_CAUGHT_UP_INTERVAL_MS) > 0
-        && !StreamsConfig.AT_LEAST_ONCE.equals(String.valueOf(guarantee));
+    return !StreamsConfig.AT_LEAST_ONCE.equals(String.valueOf(guarantee));
   }
+
+  /** The Streams producer's retry.backoff.ms with exactly-once (see {@link #build}). */
+  static final long TRANSACTION_RETRY_BACKOFF_MS = 10;
 
   /** Half the batch's max wait, between 1 and 100 ms (Kafka's default). */
   static long pollMs(long batchMaxWaitMs) {

@@ -56,6 +56,19 @@ class ClassifierStreamsConfigTest {
   }
 
   @Test
+  void theTransactionalProducerRetriesAConcurrentTransactionSoonerThanKafkasDefault() {
+    Object backoff = new StreamsConfig(ClassifierStreamsConfig.of(ImagestreamConfig.defaults()))
+        .getProducerConfigs("client").get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG);
+    assertEquals("10", String.valueOf(backoff), "Kafka's default would be 100 ms");
+    ImagestreamConfig userSet = ImagestreamConfig.of(Map.of("producer.retry.backoff.ms", "50"));
+    assertEquals("50", String.valueOf(new StreamsConfig(ClassifierStreamsConfig.of(userSet))
+        .getProducerConfigs("client").get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG)), "a backoff of the user's own wins");
+    ImagestreamConfig atLeastOnce = ImagestreamConfig.of(Map.of("processing.guarantee", "at_least_once"));
+    assertFalse(ClassifierStreamsConfig.of(atLeastOnce).containsKey("producer.retry.backoff.ms"),
+        "no transactions: Kafka's default");
+  }
+
+  @Test
   void caughtUpCommitsLeaveStreamsOwnIntervalToTheBacklog() {
     assertEquals(1_000L, ClassifierStreamsConfig.of(ImagestreamConfig.defaults())
         .get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
