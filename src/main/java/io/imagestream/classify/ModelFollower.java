@@ -1,5 +1,6 @@
 package io.imagestream.classify;
 
+import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.kafka.ModelsTopic;
 import io.imagestream.metrics.ClassifierMetrics;
 import io.imagestream.model.InvalidModelException;
@@ -32,6 +33,7 @@ public final class ModelFollower implements AutoCloseable {
   private final ClassifierMetrics metrics;
   private final int warmUpBatch;
   private final byte[] signingKey;
+  private final boolean background;
   private final AtomicBoolean running = new AtomicBoolean();
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private Thread thread;
@@ -44,12 +46,28 @@ public final class ModelFollower implements AutoCloseable {
   /** @param signingKey when not null, only models signed with it are served (imagestream.model.signing.key) */
   public ModelFollower(ModelsTopic topic, String modelName, ServingModel serving, ClassifierMetrics metrics,
                        int warmUpBatch, byte[] signingKey) {
+    this(topic, modelName, serving, metrics, warmUpBatch, signingKey, true);
+  }
+
+  /**
+   * @param background load, check and warm up new versions at the lowest CPU priority (imagestream.model.load.background)
+   */
+  public ModelFollower(ModelsTopic topic, String modelName, ServingModel serving, ClassifierMetrics metrics,
+                       int warmUpBatch, byte[] signingKey, boolean background) {
     this.signingKey = signingKey;
+    this.background = background;
     this.topic = topic;
     this.modelName = modelName;
     this.serving = serving;
     this.metrics = metrics;
     this.warmUpBatch = warmUpBatch;
+  }
+
+  /** A follower as the classify command runs one: batch size, signing key and priority from the config. */
+  public static ModelFollower of(ImagestreamConfig config, ModelsTopic topic, String modelName, ServingModel serving,
+                                 ClassifierMetrics metrics) {
+    return new ModelFollower(topic, modelName, serving, metrics, config.getInt(ImagestreamConfig.BATCH_SIZE),
+        config.modelSigningKey(), config.getBoolean(ImagestreamConfig.MODEL_LOAD_BACKGROUND));
   }
 
   /** The newest version of the model on the topic that passes every check, if any (for starting up). */
@@ -81,6 +99,10 @@ public final class ModelFollower implements AutoCloseable {
   }
 
   private void follow() {
+    // before the consumer exists: threads it may start inherit the priority
+    if (background && !BackgroundPriority.lowerCurrentThread()) {
+      LOG.info("cannot lower the model follower's CPU priority on this system: new models load at normal priority");
+    }
     try (KafkaConsumer<byte[], byte[]> c = topic.consumer()) {
       consumer = c;
       List<TopicPartition> partitions = topic.partitions(c, Duration.ofSeconds(60));

@@ -57,8 +57,7 @@ final class RunningClassifier implements AutoCloseable {
     initial.warmUp(1);
     ServingModel serving = new ServingModel(initial);
     ClassifierService service = new ClassifierService(config, serving, metrics);
-    ModelFollower follower = new ModelFollower(models, initial.metadata().name(), serving, metrics,
-        config.getInt(ImagestreamConfig.BATCH_SIZE), config.modelSigningKey());
+    ModelFollower follower = ModelFollower.of(config, models, initial.metadata().name(), serving, metrics);
     follower.start();
     service.start();
     return new RunningClassifier(service, follower, initial, source);

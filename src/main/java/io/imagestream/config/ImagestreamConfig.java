@@ -56,6 +56,7 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String MODEL_FILE = "imagestream.model.file";
   public static final String MODEL_NAME = "imagestream.model.name";
   public static final String MODEL_SIGNING_KEY = "imagestream.model.signing.key";
+  public static final String MODEL_LOAD_BACKGROUND = "imagestream.model.load.background";
 
   public static final String APPLICATION_ID = "imagestream.classifier.application.id";
   public static final String STREAM_THREADS = "imagestream.classifier.stream.threads";
@@ -144,6 +145,10 @@ public final class ImagestreamConfig extends AbstractConfig {
       .define(MODEL_SIGNING_KEY, Type.PASSWORD, null, Importance.MEDIUM,
           "Secret for HMAC-SHA256 model signatures. When set, the trainer and 'models publish/rollback' sign what "
               + "they publish, and classifiers refuse models whose signature is missing or wrong. Never logged.")
+      .define(MODEL_LOAD_BACKGROUND, Type.BOOLEAN, true, Importance.LOW,
+          "true: a classifier loads, checks and warms up a new model version at the lowest CPU priority (Linux nice "
+              + "19), on the CPU that serving leaves idle, so the swap does not slow the batches in the network; a "
+              + "classifier that keeps every core busy then takes longer to swap. false: at normal priority.")
       .define(APPLICATION_ID, Type.STRING, "imagestream-classifier", Importance.MEDIUM,
           "Kafka Streams application.id of the classifier: instances with the same id share the work.")
       .define(STREAM_THREADS, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM,

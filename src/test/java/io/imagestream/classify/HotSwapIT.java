@@ -152,6 +152,8 @@ class HotSwapIT {
       assertTrue(versions.containsValue(1L) && versions.containsValue(2L), "both versions served: " + 
           new HashSet<>(versions.values()));
       assertEquals(1.0, r.metrics.registry().get("imagestream.model.swaps").counter().count());
+      assertEquals(java.util.OptionalInt.of(BackgroundPriority.LOWEST),
+          BackgroundPriorityTest.niceOfThread("model-follower"), "v2 loaded at the lowest CPU priority");
     }
   }
 
