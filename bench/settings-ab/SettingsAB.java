@@ -14,6 +14,8 @@ import java.util.Map;
  * bench's 64x64 JPEG backlog, then (with -Dhalfload=RATE) the half-load latency at that rate. Run by
  * bench/settings-ab.sh, e.g. {@code bench/settings-ab.sh "commit.interval.ms=100" "commit.interval.ms=30"}.
  * With -Dprofile=FILE (and async-profiler's jar on the class path) the saturated runs of side A are profiled.
+ * With -Dswap=true every half-load run publishes a new model version 15 s into its 30 s window and prints the worst
+ * batch around the swap against the median, as the bench's hot-swap row does.
  */
 public final class SettingsAB {
   public static void main(String[] args) throws Exception {
@@ -25,11 +27,14 @@ public final class SettingsAB {
     String kindName = System.getProperty("kind", "JPEG_64");
     String profile = System.getProperty("profile");
     boolean saturated = Boolean.parseBoolean(System.getProperty("saturated", "true"));
+    boolean swap = Boolean.getBoolean("swap");
     InputShape rgb64 = new InputShape(64, 64, 3);
     NativeBackend.useThreadsPerCall(ImagestreamConfig.defaults().getInt(ImagestreamConfig.INFERENCE_THREADS));
     NativeBackend.init();
     Benchmark bench = new Benchmark(new Benchmark.Settings(Duration.ofSeconds(10), 5000, 1, 6, 60_000), s -> {});
     LoadedModel model = Benchmark.untrained(rgb64);
+    LoadedModel next = swap ? BenchmarkReport.nextVersion(model) : null;
+    byte[] nextArtifact = swap ? io.imagestream.model.ModelArtifact.toBytes(next.network(), next.metadata()) : null;
     Object profiler = profile == null ? null
         : Class.forName("one.profiler.AsyncProfiler").getMethod("getInstance").invoke(null);
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, null,
@@ -59,8 +64,9 @@ public final class SettingsAB {
         for (int p = 0; p < pairs; p++) {
           for (int side = 0; side < 2; side++) {
             Map<String, String> settings = side == 0 ? a : b;
-            HalfLoad.Result r = halfLoad.run(broker.bootstrapServers(), kind.label, model, null, null, images,
-                halfLoadRate, new HalfLoad.Settings(Duration.ofSeconds(10), Duration.ofSeconds(30), null, settings));
+            HalfLoad.Result r = halfLoad.run(broker.bootstrapServers(), kind.label, model, next, nextArtifact, images,
+                halfLoadRate, new HalfLoad.Settings(Duration.ofSeconds(10), Duration.ofSeconds(30),
+                    swap ? Duration.ofSeconds(15) : null, settings));
             System.out.printf("halfload, %s at %.0f/s, pair %d, %s: p50 %.0f p95 %.0f p99 %.0f ms; until read p99 %.0f;"
                     + " until classified p50 %.0f p99 %.0f; %.2f cores (JIT %.0f %%, warm-up %.0f s);"
                     + " commits %.0f/s avg %.1f max %.0f ms; batch p50 %.0f images, %.1f ms (p99 %.1f);"
@@ -70,6 +76,16 @@ public final class SettingsAB {
                 100 * r.window().jitShare(), r.window().warmUpSeconds(), r.commits().perSecond(),
                 r.commits().avgMs(), r.commits().maxMs(), r.batchSize().p50(), r.batchMs().p50(), r.batchMs().p99(),
                 r.lost(), r.duplicated());
+            HalfLoad.Swap w = r.swap();
+            if (w != null) {
+              System.out.printf("halfload swap, pair %d, %s: %s; worst %.1f ms (%d images) / median %.1f = %.2f, %s;"
+                      + " control %.1f ms = %.2f; load + warm-up %.2f s, publish to swap %.2f s; first v2 batch"
+                      + " %.1f ms; p99 in the swap window %.0f ms%n", p, side == 0 ? "A " + a : "B " + b,
+                  w.happened() ? "swapped" : "NO SWAP", w.worstBatchMs(), w.worstBatchSize(), w.medianBatchMs(),
+                  w.worstOverMedian(), w.whenWorst(), w.controlWorstBatchMs(),
+                  w.controlWorstBatchMs() / w.medianBatchMs(), w.loadSeconds(),
+                  (w.swappedAtMs() - w.publishedAtMs()) / 1e3, w.firstNewBatchMs(), w.latencyInWindow().p99());
+            }
           }
         }
       }

@@ -224,8 +224,8 @@ final class HalfLoad {
     long start;
     long end;
     try (ClassifierService service = new ClassifierService(config, serving, metrics, streamsProps);
-         ModelFollower follower = new ModelFollower(modelsTopic, model.metadata().name(), serving, metrics,
-             config.getInt(ImagestreamConfig.BATCH_SIZE), config.modelSigningKey());
+         ModelFollower follower = ModelFollower.of(config, modelsTopic, model.metadata().name(), serving,
+             metrics);
          Collector c = collector) {
       follower.start();
       service.start();
@@ -444,6 +444,9 @@ final class HalfLoad {
     used.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(streams.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)));
     used.put(ImagestreamConfig.COMMIT_CAUGHT_UP_INTERVAL_MS,
         Long.toString(config.getLong(ImagestreamConfig.COMMIT_CAUGHT_UP_INTERVAL_MS)));
+    Object retryBackoff = streams.getProducerConfigs("bench").get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG);
+    used.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
+        retryBackoff == null ? "100 (Kafka's default)" : retryBackoff.toString());
     used.put(ImagestreamConfig.STREAM_THREADS, Integer.toString(ClassifierStreamsConfig.streamThreads(config)));
     int decodeThreads = config.getInt(ImagestreamConfig.DECODE_THREADS);
     used.put(ImagestreamConfig.DECODE_THREADS, decodeThreads + (decodeThreads == -1 ? " (one per core)" : ""));
