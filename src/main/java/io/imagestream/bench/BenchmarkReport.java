@@ -522,7 +522,8 @@ public final class BenchmarkReport {
         .append("`classify` wires it (a ModelFollower on the models topic). In the middle of the window the bench ")
         .append(String.format("publishes v%d (same architecture and input, other weights) with the models-topic ",
             s.newVersion()))
-        .append("publisher; the follower loads, verifies and warms it up off the processing path, at the lowest CPU priority (`imagestream.model.load.background`), then swaps it in ")
+        .append("publisher; the follower loads, verifies and warms it up off the processing path, at the lowest CPU ")
+        .append("priority (`imagestream.model.load.background`), then swaps it in ")
         .append("between two batches. Batch latency = the network's time for one micro-batch, as the processor ")
         .append("reports it (`ClassifierMetrics#batch`), recorded batch by batch. The window around the swap runs from ")
         .append(HalfLoad.SWAP_WINDOW_BEFORE_MS / 1000).append(" s before the publish to ")
