@@ -45,24 +45,26 @@ class ClassifierStreamsConfigTest {
         "a poll.ms of the user's own wins");
   }
 
+  /** What the Streams producer of a classifier with these settings gets for {@code key} (as a string). */
+  private static String producerSetting(Map<String, String> settings, String key) {
+    return String.valueOf(new StreamsConfig(ClassifierStreamsConfig.of(ImagestreamConfig.of(settings)))
+        .getProducerConfigs("client").get(key));
+  }
+
   @Test
   void theStreamsProducerLingersKafkasDefaultNotStreamsOwn() {
-    Object linger = new StreamsConfig(ClassifierStreamsConfig.of(ImagestreamConfig.defaults()))
-        .getProducerConfigs("client").get(ProducerConfig.LINGER_MS_CONFIG);
-    assertEquals("5", String.valueOf(linger), "Kafka Streams alone would give its producer 100 ms");
-    ImagestreamConfig userSet = ImagestreamConfig.of(Map.of("producer.linger.ms", "50"));
-    assertEquals("50", String.valueOf(new StreamsConfig(ClassifierStreamsConfig.of(userSet))
-        .getProducerConfigs("client").get(ProducerConfig.LINGER_MS_CONFIG)), "a linger of the user's own wins");
+    assertEquals("5", producerSetting(Map.of(), ProducerConfig.LINGER_MS_CONFIG),
+        "Kafka Streams alone would give its producer 100 ms");
+    assertEquals("50", producerSetting(Map.of("producer.linger.ms", "50"), ProducerConfig.LINGER_MS_CONFIG),
+        "a linger of the user's own wins");
   }
 
   @Test
   void theTransactionalProducerRetriesAConcurrentTransactionSoonerThanKafkasDefault() {
-    Object backoff = new StreamsConfig(ClassifierStreamsConfig.of(ImagestreamConfig.defaults()))
-        .getProducerConfigs("client").get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG);
-    assertEquals("10", String.valueOf(backoff), "Kafka's default would be 100 ms");
-    ImagestreamConfig userSet = ImagestreamConfig.of(Map.of("producer.retry.backoff.ms", "50"));
-    assertEquals("50", String.valueOf(new StreamsConfig(ClassifierStreamsConfig.of(userSet))
-        .getProducerConfigs("client").get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG)), "a backoff of the user's own wins");
+    assertEquals("10", producerSetting(Map.of(), ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
+        "Kafka's default would be 100 ms");
+    assertEquals("50", producerSetting(Map.of("producer.retry.backoff.ms", "50"),
+        ProducerConfig.RETRY_BACKOFF_MS_CONFIG), "a backoff of the user's own wins");
     ImagestreamConfig atLeastOnce = ImagestreamConfig.of(Map.of("processing.guarantee", "at_least_once"));
     assertFalse(ClassifierStreamsConfig.of(atLeastOnce).containsKey("producer.retry.backoff.ms"),
         "no transactions: Kafka's default");
