@@ -3,6 +3,7 @@
 #   bench/settings-ab.sh "commit.interval.ms=100" "commit.interval.ms=30"     saturated pipeline, 3 pairs
 #   -Dhalfload=1400 (in JAVA_OPTS) adds half-load latency pairs at that rate (-Dsaturated=false: only those);
 #   -Dpairs=N, -Dimages=N, -Dkind=JPEG_PHOTO
+#   -Dswap=true publishes a new model version in every half-load run and prints the swap's worst batch
 #   -Dprofile=/tmp/a.html profiles side A's saturated runs (async-profiler's jar in AP_JAR).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

@@ -50,7 +50,8 @@ public final class ModelFollower implements AutoCloseable {
   }
 
   /**
-   * @param background load, check and warm up new versions at the lowest CPU priority (imagestream.model.load.background)
+   * @param background load, check and warm up new versions at the lowest CPU priority
+   *     (imagestream.model.load.background)
    */
   public ModelFollower(ModelsTopic topic, String modelName, ServingModel serving, ClassifierMetrics metrics,
                        int warmUpBatch, byte[] signingKey, boolean background) {

@@ -147,7 +147,7 @@ public final class ImagestreamConfig extends AbstractConfig {
               + "they publish, and classifiers refuse models whose signature is missing or wrong. Never logged.")
       .define(MODEL_LOAD_BACKGROUND, Type.BOOLEAN, true, Importance.LOW,
           "true: a classifier loads, checks and warms up a new model version at the lowest CPU priority (Linux nice "
-              + "19), on the CPU that serving leaves idle, so the swap does not slow the batches in the network; a "
+              + "19), on the CPU that serving leaves idle, so the swap takes less from the batches being served; a "
               + "classifier that keeps every core busy then takes longer to swap. false: at normal priority.")
       .define(APPLICATION_ID, Type.STRING, "imagestream-classifier", Importance.MEDIUM,
           "Kafka Streams application.id of the classifier: instances with the same id share the work.")
