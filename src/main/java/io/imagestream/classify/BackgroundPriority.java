@@ -52,10 +52,15 @@ public final class BackgroundPriority {
 
   /** The nice value of the calling thread, from /proc/thread-self/stat (field 19), if the system has one. */
   static OptionalInt currentNice() {
+    return niceOf(Path.of("/proc/thread-self/stat"));
+  }
+
+  /** The nice value in a /proc/.../stat file (field 19), if it can be read. */
+  static OptionalInt niceOf(Path stat) {
     try {
-      String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+      String line = Files.readString(stat);
       // the command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+      String[] fields = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");
       return OptionalInt.of(Integer.parseInt(fields[19 - 3]));
     } catch (IOException | RuntimeException e) {
       return OptionalInt.empty();

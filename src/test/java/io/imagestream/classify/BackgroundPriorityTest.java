@@ -55,9 +55,7 @@ class BackgroundPriorityTest {
       for (Path task : tasks.toList()) {
         try {
           if (Files.readString(task.resolve("comm")).strip().equals(name)) {
-            String stat = Files.readString(task.resolve("stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            return OptionalInt.of(Integer.parseInt(fields[19 - 3]));
+            return BackgroundPriority.niceOf(task.resolve("stat"));
           }
         } catch (IOException e) {
           // the thread ended meanwhile
