@@ -32,14 +32,15 @@ public final class SettingsAB {
     NativeBackend.useThreadsPerCall(ImagestreamConfig.defaults().getInt(ImagestreamConfig.INFERENCE_THREADS));
     NativeBackend.init();
     Benchmark bench = new Benchmark(new Benchmark.Settings(Duration.ofSeconds(10), 5000, 1, 6, 60_000), s -> {});
-    LoadedModel model = Benchmark.untrained(rgb64);
+    BenchImages.Kind kind = BenchImages.Kind.valueOf(kindName);
+    // the model the full bench runs for this input: the 28x28x1 default model for grey PNGs, else the 64x64x3 CNN
+    LoadedModel model = kind.grey ? BenchmarkReport.defaultModel() : Benchmark.untrained(rgb64);
     LoadedModel next = swap ? BenchmarkReport.nextVersion(model) : null;
     byte[] nextArtifact = swap ? io.imagestream.model.ModelArtifact.toBytes(next.network(), next.metadata()) : null;
     Object profiler = profile == null ? null
         : Class.forName("one.profiler.AsyncProfiler").getMethod("getInstance").invoke(null);
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, null,
         Map.of("group.initial.rebalance.delay.ms", "3000"))) {
-      BenchImages.Kind kind = BenchImages.Kind.valueOf(kindName);
       byte[][] images = BenchImages.make(kind, 200, kind.ordinal());
       bench.warmUpPipeline(broker, model, images, 32);
       for (int p = 0; p < (saturated ? pairs : 0); p++) {

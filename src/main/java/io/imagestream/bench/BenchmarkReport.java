@@ -304,7 +304,8 @@ public final class BenchmarkReport {
     BitmapEncoder.saveBitmap(charts, charts.size(), 1, file.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 
-  private static LoadedModel defaultModel() throws Exception {
+  /** The 28x28x1 default model (models/default.zip, else the bundled one), as the grey inputs run it. */
+  static LoadedModel defaultModel() throws Exception {
     Path file = Path.of("models/default.zip");
     if (Files.isReadable(file)) {
       return ModelArtifact.load(file);

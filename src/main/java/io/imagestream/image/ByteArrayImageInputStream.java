@@ -47,4 +47,15 @@ final class ByteArrayImageInputStream extends ImageInputStreamImpl {
   public long length() {
     return bytes.length;
   }
+
+  /**
+   * Empty, as the JDK's own SubImageInputStream and MemoryCacheImageInputStream declare it: the JVM does not register
+   * objects whose finalizer is empty. ImageInputStreamImpl's finalizer (it closes the stream) made every one of these
+   * streams, one per image ImageIO decodes, finalizable: each young collection kept them and their 8 KiB buffers
+   * alive for the finalizer thread, copied them, and took one more collection to free them. The decoder closes the
+   * stream itself, and it holds nothing to release but the heap.
+   */
+  @Override
+  @SuppressWarnings({"deprecation", "removal"})
+  protected void finalize() {}
 }
