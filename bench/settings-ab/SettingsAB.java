@@ -5,6 +5,8 @@ import io.imagestream.image.InputShape;
 import io.imagestream.kafka.EmbeddedKafkaBroker;
 import io.imagestream.model.LoadedModel;
 import io.imagestream.model.NativeBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,10 +41,10 @@ public final class SettingsAB {
     byte[] nextArtifact = swap ? io.imagestream.model.ModelArtifact.toBytes(next.network(), next.metadata()) : null;
     Object profiler = profile == null ? null
         : Class.forName("one.profiler.AsyncProfiler").getMethod("getInstance").invoke(null);
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, null,
-        Map.of("group.initial.rebalance.delay.ms", "3000"))) {
+    try (BrokerUnderTest broker = Boolean.getBoolean("broker.jvm") ? BrokerUnderTest.child()
+        : BrokerUnderTest.embedded()) {
       byte[][] images = BenchImages.make(kind, 200, kind.ordinal());
-      bench.warmUpPipeline(broker, model, images, 32);
+      bench.warmUpPipeline(broker.bootstrapServers(), model, images, 32);
       for (int p = 0; p < (saturated ? pairs : 0); p++) {
         for (int side = 0; side < 2; side++) {
           Map<String, String> settings = side == 0 ? a : b;
@@ -51,7 +53,7 @@ public final class SettingsAB {
           }
           long cpu0 = cpuNanos();
           long t0 = System.nanoTime();
-          double rate = bench.pipelineOnce(broker, model, images, 32, count, settings);
+          double rate = bench.pipelineOnce(broker.bootstrapServers(), model, images, 32, count, settings);
           double cores = (cpuNanos() - cpu0) / (double) (System.nanoTime() - t0);
           if (profiler != null && side == 0) {
             profiler.getClass().getMethod("execute", String.class).invoke(profiler, "stop,file=" + profile);
@@ -108,5 +110,44 @@ public final class SettingsAB {
       }
     }
     return m;
+  }
+
+  /** The broker: in this JVM (as the full bench runs it), or with -Dbroker.jvm=true in a JVM of its own. */
+  private record BrokerUnderTest(String bootstrapServers, AutoCloseable stop) implements AutoCloseable {
+    static BrokerUnderTest embedded() throws Exception {
+      EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, null,
+          Map.of("group.initial.rebalance.delay.ms", "3000"));
+      return new BrokerUnderTest(broker.bootstrapServers(), broker);
+    }
+
+    /** `imagestream broker` in a child JVM on a free port, with the JVM's default flags. */
+    static BrokerUnderTest child() throws Exception {
+      int port;
+      try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+        port = socket.getLocalPort();
+      }
+      Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-cp", System.getProperty("java.class.path"), "io.imagestream.cli.Main", "broker", "--port",
+          Integer.toString(port))
+          .redirectErrorStream(true).redirectOutput(Path.of("target/settings-ab/broker.log").toFile()).start();
+      Path log = Path.of("target/settings-ab/broker.log");
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (!(Files.exists(log) && Files.readString(log).contains("broker ready on"))) { // after its topics
+        if (System.nanoTime() > deadline || !process.isAlive()) {
+          process.destroyForcibly();
+          throw new IllegalStateException("the child broker did not start: see " + log);
+        }
+        Thread.sleep(100);
+      }
+      return new BrokerUnderTest("127.0.0.1:" + port, () -> {
+        process.destroy();
+        process.waitFor();
+      });
+    }
+
+    @Override
+    public void close() throws Exception {
+      stop.close();
+    }
   }
 }

@@ -8,7 +8,6 @@ import io.imagestream.image.ImagePreprocessor;
 import io.imagestream.image.ImageRejectedException;
 import io.imagestream.image.InputShape;
 import io.imagestream.image.Interpolation;
-import io.imagestream.kafka.EmbeddedKafkaBroker;
 import io.imagestream.kafka.TopicInitializer;
 import io.imagestream.kafka.TopicSpec;
 import io.imagestream.metrics.ClassifierMetrics;
@@ -167,9 +166,9 @@ final class Benchmark {
    * Sustained images per second of the full classifier: a backlog of images is produced first, then the classifier
    * starts; the rate is taken between its 10 % and its 90 % committed output (ArrivalClock).
    */
-  double pipeline(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize,
+  double pipeline(String bootstrapServers, LoadedModel model, byte[][] images, int batchSize,
                   double expectedRate) {
-    return median(() -> pipelineOnce(broker, model, images, batchSize, backlogSize(expectedRate), Map.of()));
+    return median(() -> pipelineOnce(bootstrapServers, model, images, batchSize, backlogSize(expectedRate), Map.of()));
   }
 
   /**
@@ -184,9 +183,9 @@ final class Benchmark {
    * The same pipeline at-least-once (no transactions, no read_committed), as the Python peer runs: not the
    * product's default, but the like-for-like comparison with the peer, and what exactly-once costs.
    */
-  double pipelineAtLeastOnce(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize,
+  double pipelineAtLeastOnce(String bootstrapServers, LoadedModel model, byte[][] images, int batchSize,
                              double expectedRate) {
-    return median(() -> pipelineOnce(broker, model, images, batchSize, backlogSize(expectedRate),
+    return median(() -> pipelineOnce(bootstrapServers, model, images, batchSize, backlogSize(expectedRate),
         Map.of("processing.guarantee", "at_least_once")));
   }
 
@@ -196,13 +195,13 @@ final class Benchmark {
    * ~50,000 records on these cores, while a deployed classifier runs for hours. The figures are of a classifier that
    * has been running; the runs returned show what a cold one does.
    */
-  List<WarmUpRun> warmUpPipeline(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize) {
+  List<WarmUpRun> warmUpPipeline(String bootstrapServers, LoadedModel model, byte[][] images, int batchSize) {
     List<WarmUpRun> runs = new ArrayList<>();
     int cores = Runtime.getRuntime().availableProcessors();
     do {
       long compileBefore = compileMillis();
       long start = System.nanoTime();
-      double rate = pipelineOnce(broker, model, images, batchSize, 3 * settings.pipelineImages(), Map.of());
+      double rate = pipelineOnce(bootstrapServers, model, images, batchSize, 3 * settings.pipelineImages(), Map.of());
       long elapsedNanos = System.nanoTime() - start;
       warmedImages += 3L * settings.pipelineImages();
       runs.add(new WarmUpRun(rate, jitShare(compileMillis() - compileBefore, elapsedNanos, cores)));
@@ -232,11 +231,11 @@ final class Benchmark {
     return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
   }
 
-  double pipelineOnce(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize,
+  double pipelineOnce(String bootstrapServers, LoadedModel model, byte[][] images, int batchSize,
                       int count, Map<String, String> overrides) {
-    Backlog backlog = backlog(broker, images, count);
+    Backlog backlog = backlog(bootstrapServers, images, count);
     Map<String, String> values = new HashMap<>();
-    values.put(ImagestreamConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+    values.put(ImagestreamConfig.BOOTSTRAP_SERVERS, bootstrapServers);
     values.put(ImagestreamConfig.TOPIC_IMAGES, backlog.in());
     values.put(ImagestreamConfig.TOPIC_PREDICTIONS, backlog.out());
     values.put(ImagestreamConfig.TOPIC_DLQ, backlog.dlq());
@@ -249,7 +248,7 @@ final class Benchmark {
       service.start();
       return throughput(backlog.client(), List.of(backlog.out(), backlog.dlq()), backlog.images());
     } finally {
-      BenchKafka.deleteTopics(broker.bootstrapServers(), backlog.in(), backlog.out(), backlog.dlq(),
+      BenchKafka.deleteTopics(bootstrapServers, backlog.in(), backlog.out(), backlog.dlq(),
           "bench-" + backlog.run() + "-" + ClassifierTopology.PENDING_STORE + "-changelog");
     }
   }
@@ -258,16 +257,16 @@ final class Benchmark {
    * The Python peer (bench/peer/peer.py: confluent-kafka, Pillow, PyTorch, the same CNN and weights) on the same
    * backlog, measured the same way (first to last prediction seen by a read_committed consumer).
    */
-  double peer(EmbeddedKafkaBroker broker, LoadedModel model, byte[][] images, int batchSize, double expectedRate) {
+  double peer(String bootstrapServers, LoadedModel model, byte[][] images, int batchSize, double expectedRate) {
     return median(() -> {
-      Backlog backlog = backlog(broker, images, backlogSize(expectedRate));
+      Backlog backlog = backlog(bootstrapServers, images, backlogSize(expectedRate));
       try {
-        return PythonPeer.run(broker.bootstrapServers(), backlog.in(), backlog.out(), model, batchSize, 20,
+        return PythonPeer.run(bootstrapServers, backlog.in(), backlog.out(), model, batchSize, 20,
             backlog.images(), Duration.ofMinutes(10)).imagesPerSecond();
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException("the Python peer failed: " + e.getMessage(), e);
       } finally {
-        BenchKafka.deleteTopics(broker.bootstrapServers(), backlog.in(), backlog.out(), backlog.dlq());
+        BenchKafka.deleteTopics(bootstrapServers, backlog.in(), backlog.out(), backlog.dlq());
       }
     });
   }
@@ -275,12 +274,12 @@ final class Benchmark {
   private record Backlog(String run, String in, String out, String dlq, int images, Map<String, Object> client) {}
 
   /** Fresh topics of PARTITIONS partitions, with the input holding the run's images (produced before anyone consumes). */
-  private Backlog backlog(EmbeddedKafkaBroker broker, byte[][] images, int n) {
+  private Backlog backlog(String bootstrapServers, byte[][] images, int n) {
     String run = UUID.randomUUID().toString().substring(0, 8);
     String in = "bench-images-" + run;
     String out = "bench-predictions-" + run;
     String dlq = "bench-dlq-" + run;
-    Map<String, Object> client = Map.of("bootstrap.servers", broker.bootstrapServers());
+    Map<String, Object> client = Map.of("bootstrap.servers", bootstrapServers);
     try (Admin admin = Admin.create(client)) {
       new TopicInitializer(admin).ensure(List.of(new TopicSpec(in, PARTITIONS, (short) 1, Map.of("max.message.bytes",
           "16777216")), new TopicSpec(out, PARTITIONS, (short) 1, Map.of()),

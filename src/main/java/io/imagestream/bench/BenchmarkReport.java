@@ -73,7 +73,7 @@ public final class BenchmarkReport {
       for (BenchImages.Kind kind : BenchImages.Kind.values()) {
         LoadedModel model = kind.grey ? greyModel : rgbModel;
         log.accept("pipeline warm-up (not measured), " + kind.label);
-        List<Benchmark.WarmUpRun> warmUp = bench.warmUpPipeline(broker, model, images.get(kind), 32);
+        List<Benchmark.WarmUpRun> warmUp = bench.warmUpPipeline(broker.bootstrapServers(), model, images.get(kind), 32);
         for (int i = 0; i < warmUp.size(); i++) {
           results.put(WARM_UP_KEY + kind + ":" + (i + 1), warmUp.get(i).imagesPerSecond());
           results.put(WARM_UP_JIT_KEY + kind + ":" + (i + 1), warmUp.get(i).jitShare());
@@ -82,7 +82,7 @@ public final class BenchmarkReport {
           long compileBefore = Benchmark.compileMillis();
           long wallBefore = System.nanoTime();
           // Micro-batched: sized by the last warm-up run's rate; record by record is slower, the minimum will do.
-          double v = bench.pipeline(broker, model, images.get(kind), batch,
+          double v = bench.pipeline(broker.bootstrapServers(), model, images.get(kind), batch,
               batch == 1 ? 0 : warmUp.get(warmUp.size() - 1).imagesPerSecond());
           results.merge("jit:pipelineCompileMs", (double) (Benchmark.compileMillis() - compileBefore), Double::sum);
           results.merge("jit:pipelineWallMs", (System.nanoTime() - wallBefore) / 1e6, Double::sum);
@@ -92,7 +92,7 @@ public final class BenchmarkReport {
           log.accept(rows.get(rows.size() - 1));
         }
         if (kind == BenchImages.Kind.JPEG_64) {
-          double v = bench.pipelineAtLeastOnce(broker, model, images.get(kind), 32,
+          double v = bench.pipelineAtLeastOnce(broker.bootstrapServers(), model, images.get(kind), 32,
               warmUp.get(warmUp.size() - 1).imagesPerSecond());
           results.put(AT_LEAST_ONCE_KEY, v);
           rows.add(row("pipeline (broker, at-least-once, as the peer runs), " + kind.label, "micro-batch 32", v));
@@ -106,7 +106,7 @@ public final class BenchmarkReport {
           break;
         }
         // The same backlog size as our micro-batched pipeline of this input.
-        double v = bench.peer(broker, kind.grey ? greyModel : rgbModel, images.get(kind), 32,
+        double v = bench.peer(broker.bootstrapServers(), kind.grey ? greyModel : rgbModel, images.get(kind), 32,
             results.getOrDefault("pipeline:" + kind + ":32", 0.0));
         results.put("peer:pipeline:" + kind, v);
         log.accept(row("Python peer", "pipeline:" + kind, v));
