@@ -655,13 +655,33 @@ public final class BenchmarkReport {
     }
   }
 
-  private static String machine() throws IOException {
-    String cpu = "unknown CPU";
-    Path cpuinfo = Path.of("/proc/cpuinfo");
-    if (Files.isReadable(cpuinfo)) {
-      cpu = Files.readAllLines(cpuinfo).stream().filter(l -> l.startsWith("model name")).findFirst()
-          .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+  /**
+   * The first processor of /proc/cpuinfo: its model name, family and model, and its widest vector unit. Hosts that
+   * all call themselves "AMD EPYC" ran the CNN at 2,242 and 5,098 images/s (Zen 2 with AVX2, Zen 4 with AVX-512).
+   */
+  static String cpu(List<String> cpuinfo) {
+    Map<String, String> first = new LinkedHashMap<>();
+    for (String line : cpuinfo) {
+      if (line.isBlank() && !first.isEmpty()) {
+        break;
+      }
+      int colon = line.indexOf(':');
+      if (colon > 0) {
+        first.putIfAbsent(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+      }
     }
+    String name = first.getOrDefault("model name", "unknown CPU");
+    if (!first.containsKey("cpu family") || !first.containsKey("model")) {
+      return name;
+    }
+    List<String> flags = List.of(first.getOrDefault("flags", "").split("\\s+"));
+    String vectors = flags.contains("avx512f") ? "AVX-512" : flags.contains("avx2") ? "AVX2, no AVX-512" : "no AVX2";
+    return name + " (family " + first.get("cpu family") + ", model " + first.get("model") + "; " + vectors + ")";
+  }
+
+  private static String machine() throws IOException {
+    Path cpuinfo = Path.of("/proc/cpuinfo");
+    String cpu = Files.isReadable(cpuinfo) ? cpu(Files.readAllLines(cpuinfo)) : "unknown CPU";
     return String.format("- %s, %d cores visible to the JVM, %d MB max heap%n- Java %s (%s)%n- ND4J native CPU "
             + "backend, oneDNN layer helpers %s, %d thread(s) per network call (OpenBLAS: %d), up to %d calls at once, "
             + "models served in NHWC; DL4J 1.0.0-M2.1; Kafka 4.3.1%n- JPEG decoding: %s%n"

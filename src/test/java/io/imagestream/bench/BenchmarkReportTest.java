@@ -206,4 +206,16 @@ class BenchmarkReportTest {
     assertTrue(text.contains("at-least-once (as the peer runs) / exactly-once: 1.25"), text);
     assertTrue(text.contains("at-least-once pipeline / Python peer (both at-least-once): 2.00"), text);
   }
+
+  @Test
+  void theMachineLineTellsApartProcessorsOfTheSameName() {
+    List<String> zen4 = List.of("processor\t: 0", "vendor_id\t: AuthenticAMD", "cpu family\t: 25", "model\t\t: 17",
+        "model name\t: AMD EPYC", "flags\t\t: fpu sse2 avx2 avx512f avx512dq", "", "processor\t: 1",
+        "cpu family\t: 99", "model name\t: other");
+    assertEquals("AMD EPYC (family 25, model 17; AVX-512)", BenchmarkReport.cpu(zen4));
+    List<String> zen2 = List.of("cpu family\t: 23", "model\t\t: 49", "model name\t: AMD EPYC", "flags\t\t: fpu avx2");
+    assertEquals("AMD EPYC (family 23, model 49; AVX2, no AVX-512)", BenchmarkReport.cpu(zen2));
+    assertEquals("some ARM board", BenchmarkReport.cpu(List.of("model name\t: some ARM board")));
+    assertEquals("unknown CPU", BenchmarkReport.cpu(List.of()));
+  }
 }
