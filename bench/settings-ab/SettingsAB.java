@@ -127,7 +127,7 @@ public final class SettingsAB {
         port = socket.getLocalPort();
       }
       Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-cp", System.getProperty("java.class.path"), "io.imagestream.cli.Main", "broker", "--port",
+          "-cp", ChildClassifier.classpath(), "io.imagestream.cli.Main", "broker", "--port",
           Integer.toString(port))
           .redirectErrorStream(true).redirectOutput(Path.of("target/settings-ab/broker.log").toFile()).start();
       Path log = Path.of("target/settings-ab/broker.log");
