@@ -6,10 +6,11 @@ import io.imagestream.model.NativeBackend;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
-import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,7 @@ public final class ClassifierService implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   private final DecodePool decoder;
   private final NetworkPool network;
+  private final Properties streamsProperties;
 
   public ClassifierService(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics) {
     this(config, model, metrics, ClassifierStreamsConfig.of(config));
@@ -34,6 +36,7 @@ public final class ClassifierService implements AutoCloseable {
   public ClassifierService(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics,
                            Properties streamsProperties) {
     this.model = model;
+    this.streamsProperties = streamsProperties;
     int streamThreads = ClassifierStreamsConfig.streamThreads(config);
     NativeBackend.oversubscription(streamThreads, NativeBackend.threadsPerCall(),
         Runtime.getRuntime().availableProcessors()).ifPresent(LOG::warn);
@@ -58,6 +61,11 @@ public final class ClassifierService implements AutoCloseable {
 
   public KafkaStreams streams() {
     return streams;
+  }
+
+  /** Kafka Streams' state.dir (for tests: it is gone once the service is closed). */
+  String stateDir() {
+    return String.valueOf(streamsProperties.get(StreamsConfig.STATE_DIR_CONFIG));
   }
 
   public ServingModel model() {
@@ -96,8 +104,11 @@ public final class ClassifierService implements AutoCloseable {
 
   @Override
   public void close() {
-    streams.close(Duration.ofSeconds(30));
+    boolean closed = streams.close(Duration.ofSeconds(30));
     streamsMetrics.close();
+    if (closed) { // a stream thread still running may still use it
+      ClassifierStreamsConfig.deleteFreshStateDir(streamsProperties);
+    }
     decoder.shutdown();
     network.shutdown();
   }

@@ -5,7 +5,11 @@ import io.imagestream.model.NativeBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Properties;
+import java.util.UUID;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -113,12 +117,38 @@ public final class ClassifierStreamsConfig {
         : Math.max(1, Runtime.getRuntime().availableProcessors() / NativeBackend.threadsPerCall());
   }
 
-  /** The in-memory store restores from its changelog, so no state needs to outlive the process. */
+  private static final String STATE_DIR_PREFIX = "imagestream-streams-";
+
+  /**
+   * A folder of this instance's own under java.io.tmpdir, named but not made: the in-memory store restores from its
+   * changelog, so no state needs to outlive the process, and Kafka Streams makes its state folder only for persistent
+   * stores. (Each start used to make one here, and none was ever removed: hundreds piled up in /tmp.)
+   */
   private static String freshStateDir() {
-    try {
-      return Files.createTempDirectory("imagestream-streams-").toString();
+    return Path.of(System.getProperty("java.io.tmpdir"), STATE_DIR_PREFIX + UUID.randomUUID()).toString();
+  }
+
+  /**
+   * Deletes the state folder {@link #of} named, with anything a Kafka Streams version made in it; leaves alone a
+   * state.dir the user set. Call it once Kafka Streams is closed.
+   */
+  static void deleteFreshStateDir(Properties streamsProperties) {
+    Object configured = streamsProperties.get(StreamsConfig.STATE_DIR_CONFIG);
+    if (configured == null) {
+      return;
+    }
+    Path dir = Path.of(configured.toString());
+    boolean ours = dir.getFileName().toString().startsWith(STATE_DIR_PREFIX)
+        && Path.of(System.getProperty("java.io.tmpdir")).equals(dir.getParent());
+    if (!ours || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a Kafka Streams state directory", e);
+      throw new UncheckedIOException("cannot delete the Kafka Streams state folder " + dir, e);
     }
   }
 }

@@ -3,6 +3,7 @@ package io.imagestream.classify;
 import io.imagestream.kafka.DeadLetters;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.imagestream.config.ImagestreamConfig;
@@ -13,6 +14,8 @@ import io.imagestream.metrics.ClassifierMetrics;
 import io.imagestream.testing.TestModels;
 import io.imagestream.testing.TopicReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -74,8 +77,10 @@ class ClassifierIT {
     Setup setup = Setup.create("bulk");
     Map<String, String> truth = new HashMap<>();
     Random random = new Random(5);
+    String stateDir;
     try (ClassifierService service = new ClassifierService(setup.config, new ServingModel(TestModels.darkLight()),
         ClassifierMetrics.discarding())) {
+      stateDir = service.stateDir();
       service.start();
       try (KafkaProducer<byte[], byte[]> producer = producer()) {
         for (int i = 0; i < 1000; i++) {
@@ -104,6 +109,7 @@ class ClassifierIT {
       }
       assertEquals(truth.keySet(), ids);
     }
+    assertFalse(Files.exists(Path.of(stateDir)), "no state folder left behind: " + stateDir);
   }
 
   /**

@@ -2,14 +2,19 @@ package io.imagestream.classify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.model.NativeBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The thread budget: stream threads x ND4J threads per call fit the cores unless the user says otherwise. */
 class ClassifierStreamsConfigTest {
@@ -91,6 +96,29 @@ class ClassifierStreamsConfigTest {
     ImagestreamConfig userSet = ImagestreamConfig.of(Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "250"));
     assertEquals("250", String.valueOf(ClassifierStreamsConfig.of(userSet)
         .get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)), "a commit interval of the user's own wins");
+  }
+
+  @Test
+  void theStateFolderIsNamedNotMadeAndDeletedWithItsContentsAfterUse() throws Exception {
+    Properties streams = ClassifierStreamsConfig.of(ImagestreamConfig.defaults());
+    Path dir = Path.of((String) streams.get(StreamsConfig.STATE_DIR_CONFIG));
+    assertFalse(Files.exists(dir), "the in-memory store needs no folder on disk: " + dir);
+    assertNotEquals(dir.toString(), ClassifierStreamsConfig.of(ImagestreamConfig.defaults())
+        .get(StreamsConfig.STATE_DIR_CONFIG), "each instance has a folder of its own");
+    Files.createDirectories(dir.resolve("app/0_1"));
+    Files.writeString(dir.resolve("app/0_1/.checkpoint"), "0");
+    ClassifierStreamsConfig.deleteFreshStateDir(streams);
+    assertFalse(Files.exists(dir), "deleted with what Kafka Streams put in it");
+  }
+
+  @Test
+  void aStateFolderTheUserSetIsLeftAlone(@TempDir Path userDir) throws Exception {
+    Properties streams = ClassifierStreamsConfig.of(ImagestreamConfig.of(
+        Map.of(StreamsConfig.STATE_DIR_CONFIG, userDir.toString())));
+    assertEquals(userDir.toString(), streams.get(StreamsConfig.STATE_DIR_CONFIG));
+    Files.writeString(userDir.resolve("keep"), "x");
+    ClassifierStreamsConfig.deleteFreshStateDir(streams);
+    assertTrue(Files.exists(userDir.resolve("keep")));
   }
 
   @Test
