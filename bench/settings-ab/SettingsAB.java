@@ -15,7 +15,8 @@ import java.util.Map;
  * A/B of two sets of classifier settings in one warmed JVM, alternating: the saturated in-process pipeline on the
  * bench's 64x64 JPEG backlog, then (with -Dhalfload=RATE) the half-load latency at that rate. Run by
  * bench/settings-ab.sh, e.g. {@code bench/settings-ab.sh "commit.interval.ms=100" "commit.interval.ms=30"}.
- * With -Dprofile=FILE (and async-profiler's jar on the class path) the saturated runs of side A are profiled.
+ * With -Dprofile=FILE (and async-profiler's jar on the class path) side A's runs are profiled: the saturated ones,
+ * and the half-load ones (warm-up and window) into FILE with "-halfload" before its extension.
  * With -Dswap=true every half-load run publishes a new model version 15 s into its 30 s window and prints the worst
  * batch around the swap against the median, as the bench's hot-swap row does.
  */
@@ -49,7 +50,7 @@ public final class SettingsAB {
         for (int side = 0; side < 2; side++) {
           Map<String, String> settings = side == 0 ? a : b;
           if (profiler != null && side == 0) {
-            profiler.getClass().getMethod("execute", String.class).invoke(profiler, "start,event=cpu,interval=5ms");
+            profiler.getClass().getMethod("execute", String.class).invoke(profiler, "start,event=cpu,interval=5ms,threads");
           }
           long cpu0 = cpuNanos();
           long t0 = System.nanoTime();
@@ -67,32 +68,48 @@ public final class SettingsAB {
         for (int p = 0; p < pairs; p++) {
           for (int side = 0; side < 2; side++) {
             Map<String, String> settings = side == 0 ? a : b;
+            if (profiler != null && side == 0) {
+              profiler.getClass().getMethod("execute", String.class)
+                  .invoke(profiler, "start,event=cpu,interval=5ms,threads");
+            }
+            double startedS = uptimeSeconds();
             HalfLoad.Result r = halfLoad.run(broker.bootstrapServers(), kind.label, model, next, nextArtifact, images,
                 halfLoadRate, new HalfLoad.Settings(Duration.ofSeconds(10), Duration.ofSeconds(30),
                     swap ? Duration.ofSeconds(15) : null, settings));
+            if (profiler != null && side == 0) {
+              profiler.getClass().getMethod("execute", String.class).invoke(profiler,
+                  "stop,file=" + profile.replaceFirst("(\\.[a-z]+)?$", "-halfload$1"));
+            }
             System.out.printf("halfload, %s at %.0f/s, pair %d, %s: p50 %.0f p95 %.0f p99 %.0f ms; until read p99 %.0f;"
                     + " until classified p50 %.0f p99 %.0f; %.2f cores (JIT %.0f %%, warm-up %.0f s);"
                     + " commits %.0f/s avg %.1f max %.0f ms; batch p50 %.0f images, %.1f ms (p99 %.1f);"
-                    + " lost %d dup %d%n", kind.label, halfLoadRate, p,
+                    + " GC pauses %d, max %d, total %d ms; lost %d dup %d [JVM uptime %.0f-%.0f s]%n", kind.label,
+                halfLoadRate, p,
                 side == 0 ? "A " + a : "B " + b, r.latencyMs().p50(), r.latencyMs().p95(), r.latencyMs().p99(),
                 r.untilReceivedMs().p99(), r.untilClassifiedMs().p50(), r.untilClassifiedMs().p99(), r.coresBusy(),
                 100 * r.window().jitShare(), r.window().warmUpSeconds(), r.commits().perSecond(),
                 r.commits().avgMs(), r.commits().maxMs(), r.batchSize().p50(), r.batchMs().p50(), r.batchMs().p99(),
-                r.lost(), r.duplicated());
+                r.window().gc().count(), r.window().gc().maxMs(), r.window().gc().totalMs(), r.lost(), r.duplicated(),
+                startedS, uptimeSeconds());
             HalfLoad.Swap w = r.swap();
             if (w != null) {
               System.out.printf("halfload swap, pair %d, %s: %s; worst %.1f ms (%d images) / median %.1f = %.2f, %s;"
-                      + " control %.1f ms = %.2f; load + warm-up %.2f s, publish to swap %.2f s; first v2 batch"
-                      + " %.1f ms; p99 in the swap window %.0f ms%n", p, side == 0 ? "A " + a : "B " + b,
+                      + " GC in it %d ms; control %.1f ms = %.2f, GC in it %d ms; load + warm-up %.2f s, publish to"
+                      + " swap %.2f s; first v2 batch %.1f ms; p99 in the swap window %.0f ms%n", p, side == 0 ? "A " + a : "B " + b,
                   w.happened() ? "swapped" : "NO SWAP", w.worstBatchMs(), w.worstBatchSize(), w.medianBatchMs(),
-                  w.worstOverMedian(), w.whenWorst(), w.controlWorstBatchMs(),
-                  w.controlWorstBatchMs() / w.medianBatchMs(), w.loadSeconds(),
+                  w.worstOverMedian(), w.whenWorst(), w.worstBatchGcMs(), w.controlWorstBatchMs(),
+                  w.controlWorstBatchMs() / w.medianBatchMs(), w.controlWorstBatchGcMs(), w.loadSeconds(),
                   (w.swappedAtMs() - w.publishedAtMs()) / 1e3, w.firstNewBatchMs(), w.latencyInWindow().p99());
             }
           }
         }
       }
     }
+  }
+
+  /** For matching a run with a GC log's uptime decorations (-Xlog:gc*:file=F:uptime). */
+  private static double uptimeSeconds() {
+    return java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1e3;
   }
 
   private static long cpuNanos() {

@@ -439,21 +439,24 @@ public final class BenchmarkReport {
         .append("\"CPU busy\" is ")
         .append("the cores this JVM kept busy over the window: the broker, the paced producer, the classifier and ")
         .append("the timing consumer, everything measured here, of the machine's ")
-        .append(Runtime.getRuntime().availableProcessors()).append(".\n\n")
+        .append(Runtime.getRuntime().availableProcessors()).append(". \"GC pauses\" are this JVM's stop-the-world ")
+        .append("collections during the window (count, longest, total), as the garbage collector's MXBeans report ")
+        .append("them (with G1 on Java 17: young, mixed and full collections; not the concurrent cycle's Remark and ")
+        .append("Cleanup): every Java thread stops in one, the stream threads, the clients and the broker included.\n\n")
         .append("| input | rate (target / achieved) | paced warm-up | CPU busy | images in window | p50 | p95 | p99 | max | until read "
             + "p50 / p99 | until classified p50 / p99 | median batch (images, ms) | commits/s (avg / max ms) "
-            + "| lost / duplicated |\n"
-            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            + "| GC pauses (n, max / total ms) | lost / duplicated |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     m.halfLoad().forEach((kind, r) -> md.append(String.format("| %s | %.0f / %.0f images/s | %.0f s "
             + "| %.2f cores (JIT %.0f %%) | %,d "
             + "| %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f / %.0f ms | %.0f / %.0f ms | %.0f, %.1f ms "
-            + "| %.0f (%.1f / %.0f ms) | %d / %d |%n",
+            + "| %.0f (%.1f / %.0f ms) | %d, %d / %d ms | %d / %d |%n",
         kind.label, r.targetRate(), r.achievedRate(), r.window().warmUpSeconds(), r.coresBusy(),
         100 * r.window().jitShare(), r.latencyMs().count(), r.latencyMs().p50(),
         r.latencyMs().p95(), r.latencyMs().p99(), r.latencyMs().max(), r.untilReceivedMs().p50(),
         r.untilReceivedMs().p99(), r.untilClassifiedMs().p50(), r.untilClassifiedMs().p99(), r.batchSize().p50(),
-        r.batchMs().p50(), r.commits().perSecond(), r.commits().avgMs(), r.commits().maxMs(), r.lost(),
-        r.duplicated())));
+        r.batchMs().p50(), r.commits().perSecond(), r.commits().avgMs(), r.commits().maxMs(), r.window().gc().count(),
+        r.window().gc().maxMs(), r.window().gc().totalMs(), r.lost(), r.duplicated())));
     md.append('\n');
   }
 
@@ -536,8 +539,8 @@ public final class BenchmarkReport {
         .append(String.format("| from publish to swap | %.1f s (of which load + verify + warm-up %.1f s) |%n",
             s.swappedAtMs() > 0 ? (s.swappedAtMs() - s.publishedAtMs()) / 1000.0 : Double.NaN, s.loadSeconds()))
         .append(String.format("| batches in the swap window | %d |%n", s.batchesInWindow()))
-        .append(String.format("| worst batch in the swap window | %.1f ms (%d images), %s |%n", s.worstBatchMs(),
-            s.worstBatchSize(), s.whenWorst()))
+        .append(String.format("| worst batch in the swap window | %.1f ms (%d images), %s; GC pauses during it: %d ms "
+                + "|%n", s.worstBatchMs(), s.worstBatchSize(), s.whenWorst(), s.worstBatchGcMs()))
         .append(String.format("| median batch of the run (window) | %.1f ms (median %.0f images) |%n", s.medianBatchMs(),
             result.batchSize().p50()))
         .append(String.format("| worst / median | %.2f |%n", s.worstOverMedian()))
@@ -545,8 +548,8 @@ public final class BenchmarkReport {
             + "%.2f) |%n", s.worstBatchSize(), s.medianSameSizeBatchMs(), s.worstBatchMs() / s.medianSameSizeBatchMs()))
         .append(String.format("| first batch with v%d | %.1f ms |%n", s.newVersion(), s.firstNewBatchMs()))
         .append(String.format("| control: worst batch in an equally long stretch just before the swap window | "
-            + "%.1f ms (%d batches; %.2f x the median) |%n", s.controlWorstBatchMs(), s.controlBatches(),
-            s.controlWorstBatchMs() / s.medianBatchMs()))
+            + "%.1f ms (%d batches; %.2f x the median; GC pauses during it: %d ms) |%n", s.controlWorstBatchMs(),
+            s.controlBatches(), s.controlWorstBatchMs() / s.medianBatchMs(), s.controlWorstBatchGcMs()))
         .append(String.format("| end-to-end p50 / p99 in the swap window | %.0f / %.0f ms (%,d images) |%n",
             s.latencyInWindow().p50(), s.latencyInWindow().p99(), s.latencyInWindow().count()))
         .append(String.format("| end-to-end p99, whole window | %.0f ms |%n", result.latencyMs().p99()))

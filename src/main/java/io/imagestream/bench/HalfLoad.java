@@ -66,7 +66,7 @@ final class HalfLoad {
               double medianSameSizeBatchMs, double medianBatchMs,
               double firstNewBatchMs, double controlWorstBatchMs, int controlBatches,
               Percentiles latencyInWindow, long oldVersion, long newVersion, long oldPredictions,
-              long newPredictions, int oldAfterNew) {
+              long newPredictions, int oldAfterNew, long worstBatchGcMs, long controlWorstBatchGcMs) {
     boolean happened() {
       return swappedAtMs > 0 && newPredictions > 0;
     }
@@ -111,8 +111,9 @@ final class HalfLoad {
    * @param coresBusy the cores this whole JVM kept busy (broker, paced producer, classifier, timing consumer)
    * @param jitShare the share of the cores that JIT compilation took
    * @param warmUpSeconds how long the paced warm-up before the window ran (see {@link WarmUp})
+   * @param gc the JVM's GC pauses during the window ({@link GcPauses})
    */
-  record Window(double coresBusy, double jitShare, double warmUpSeconds, Commits commits) {}
+  record Window(double coresBusy, double jitShare, double warmUpSeconds, Commits commits, GcPauses.Summary gc) {}
 
   /**
    * The paced warm-up before the window: at least the settings' warm-up, then on in steps until JIT compilation took
@@ -223,6 +224,7 @@ final class HalfLoad {
     Commits commits;
     long start;
     long end;
+    GcPauses gc = GcPauses.record();
     try (ClassifierService service = new ClassifierService(config, serving, metrics, streamsProps);
          ModelFollower follower = ModelFollower.of(config, modelsTopic, model.metadata().name(), serving,
              metrics);
@@ -302,13 +304,15 @@ final class HalfLoad {
         Thread.sleep(50);
       }
       Thread.sleep(500); // a duplicate would show up now, if any
+    } finally {
+      gc.close();
     }
     BenchKafka.deleteTopics(bootstrapServers, in, out, dlq, toLabel, models,
         "bench-halfload-" + run + "-" + ClassifierTopology.PENDING_STORE + "-changelog");
     List<Output> outputs = collector.outputs();
     return result(what, rate, produced / ((end - start) / 1000.0), produced, outputs, recorder, windowStartMs,
         windowStartMs + windowMs, publishedAt, model, next, used, new Window(coresBusy, jitShare, warmUpSeconds,
-            commits));
+            commits, GcPauses.Summary.of(gc.between(windowStartMs, windowStartMs + windowMs))), gc);
   }
 
   /** A stream-thread metric of Kafka Streams, one value per stream thread (NaN values left out). */
@@ -336,7 +340,8 @@ final class HalfLoad {
 
   private Result result(String what, double rate, double achieved, int produced, List<Output> outputs,
                         BatchRecorder recorder, long windowStart, long windowEnd, long publishedAt,
-                        LoadedModel model, LoadedModel next, Map<String, String> used, Window window) {
+                        LoadedModel model, LoadedModel next, Map<String, String> used, Window window,
+                        GcPauses gc) {
     Map<String, Integer> seen = new HashMap<>();
     List<Double> latencies = new ArrayList<>();
     List<Double> untilClassified = new ArrayList<>();
@@ -368,7 +373,7 @@ final class HalfLoad {
         .filter(b -> b.atMs() >= windowStart && b.atMs() < windowEnd).toList();
     Percentiles batchMs = Percentiles.of(batches.stream().map(BatchRecorder.Batch::millis).toList());
     Percentiles batchSize = Percentiles.of(batches.stream().map(BatchRecorder.Batch::size).toList());
-    Swap swap = next == null ? null : swap(outputs, recorder, publishedAt, batches, batchMs, model, next);
+    Swap swap = next == null ? null : swap(outputs, recorder, publishedAt, batches, batchMs, model, next, gc);
     return new Result(what, rate, achieved, produced, outputs.size(), deadLetters, lost, duplicated,
         Percentiles.of(latencies), batchMs, batchSize, swap, used, Percentiles.of(untilReceived),
         Percentiles.of(untilClassified), window);
@@ -383,7 +388,7 @@ final class HalfLoad {
 
   private static Swap swap(List<Output> outputs, BatchRecorder recorder, long publishedAt,
                            List<BatchRecorder.Batch> runBatches, Percentiles runBatchMs, LoadedModel model,
-                           LoadedModel next) {
+                           LoadedModel next, GcPauses gc) {
     long oldVersion = model.metadata().version();
     long newVersion = next.metadata().version();
     List<BatchRecorder.Event> swaps = recorder.swaps();
@@ -401,7 +406,9 @@ final class HalfLoad {
     long length = to - from;
     List<BatchRecorder.Batch> control = runBatches.stream()
         .filter(b -> b.atMs() >= from - length && b.atMs() < from).toList();
-    double controlWorst = control.stream().mapToDouble(BatchRecorder.Batch::millis).max().orElse(Double.NaN);
+    BatchRecorder.Batch controlWorstBatch = control.stream().max((a, b) -> Long.compare(a.nanos(), b.nanos()))
+        .orElse(null);
+    double controlWorst = controlWorstBatch == null ? Double.NaN : controlWorstBatch.millis();
     // batches flushed by the timeout at half load are smaller, and a full one takes longer by design
     int worstSize = worst == null ? 0 : worst.size();
     double medianSameSize = Percentiles.of(runBatches.stream().filter(b -> b.size() == worstSize)
@@ -431,7 +438,13 @@ final class HalfLoad {
     return new Swap(publishedAt, swappedAt, from, to, loadSeconds, around.size(),
         worst == null ? Double.NaN : worst.millis(), worstSize, worst == null ? 0 : worst.atMs(), medianSameSize,
         runBatchMs.p50(),
-        firstNew, controlWorst, control.size(), Percentiles.of(latencies), oldVersion, newVersion, oldCount, newCount, oldAfterNew);
+        firstNew, controlWorst, control.size(), Percentiles.of(latencies), oldVersion, newVersion, oldCount, newCount,
+        oldAfterNew, pausedDuring(gc, worst), pausedDuring(gc, controlWorstBatch));
+  }
+
+  /** GC pause time during a batch's network call (it was reported as the call ended), in ms; 0 without a batch. */
+  static long pausedDuring(GcPauses gc, BatchRecorder.Batch batch) {
+    return batch == null ? 0 : gc.pausedMs(batch.atMs() - Math.round(batch.millis()), batch.atMs());
   }
 
   /** The settings that decide latency, as the classifier really ran with them. */

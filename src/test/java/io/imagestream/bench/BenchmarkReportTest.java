@@ -36,14 +36,15 @@ class BenchmarkReportTest {
         new Percentiles(12_000, 60, 85, 130, 210, 62), new Percentiles(400, 9, 14, 20, 30, 9.5),
         new Percentiles(400, 8, 20, 32, 32, 9), null, Map.of("imagestream.batch.size", "32"),
         new Percentiles(12_000, 3, 8, 15, 40, 4), new Percentiles(12_000, 20, 40, 60, 90, 24), 
-        new HalfLoad.Window(1.234, 0.031, 25, new HalfLoad.Commits(66.5, 4.25, 31)));
+        new HalfLoad.Window(1.234, 0.031, 25, new HalfLoad.Commits(66.5, 4.25, 31),
+            new GcPauses.Summary(14, 180, 31)));
     HalfLoad.Swap swap = new HalfLoad.Swap(10_000, 12_000, 9_000, 14_000, 1.8, 40, 27, 32, 12_500, 13.5, 9, 12, 18, 38,
-        new Percentiles(900, 70, 90, 120, 150, 72), 1, 2, 9_000, 7_000, 0);
+        new Percentiles(900, 70, 90, 120, 150, 72), 1, 2, 9_000, 7_000, 0, 17, 4);
     HalfLoad.Result withSwap = new HalfLoad.Result("64x64 RGB JPEG with a swap", 800, 799, 16_000, 16_000, 0, 0, 0,
         new Percentiles(12_000, 61, 86, 131, 220, 63), new Percentiles(400, 9, 14, 20, 30, 9.5),
         new Percentiles(400, 8, 20, 32, 32, 9), swap, Map.of(), new Percentiles(12_000, 3, 8, 15, 40, 4),
         new Percentiles(12_000, 21, 41, 61, 95, 25), 
-        new HalfLoad.Window(1.3, 0.02, 10, HalfLoad.Commits.NONE));
+        new HalfLoad.Window(1.3, 0.02, 10, HalfLoad.Commits.NONE, GcPauses.Summary.NONE));
     ChildClassifier.Memory memory = new ChildClassifier.Memory(1L << 30, 900L << 20, 200L << 20, 1L << 30, 300L << 20,
         400L << 20);
     ScaleOut.Run one = new ScaleOut.Run(1, 500, 3000, 3000, 0, 0, 1.25, 0.5, List.of(memory));
@@ -74,7 +75,7 @@ class BenchmarkReportTest {
 
   private static HalfLoad.Swap swapWithWorstAt(long atMs) {
     return new HalfLoad.Swap(10_000, 12_000, 9_000, 14_000, 1.8, 40, 27, 32, atMs, 13.5, 9, 12, 18, 38,
-        Percentiles.NONE, 1, 2, 9_000, 7_000, 0);
+        Percentiles.NONE, 1, 2, 9_000, 7_000, 0, 0, 0);
   }
 
   @Test
@@ -88,12 +89,13 @@ class BenchmarkReportTest {
     assertTrue(md.contains("| classifier peak RSS (VmHWM), 64x64 JPEG pipeline | ≤ 1.50 GiB | 1.00 GiB | met, "
         + "0.50 GiB (33 %) below |"), md);
     assertTrue(md.contains("| swap happened | yes (v1 predictions: 9,000, v2 predictions: 7,000"), md);
-    assertTrue(md.contains("| worst batch in the swap window | 27.0 ms (32 images), 0.50 s after the swap |"), md);
+    assertTrue(md.contains("| worst batch in the swap window | 27.0 ms (32 images), 0.50 s after the swap; GC pauses "
+        + "during it: 17 ms |"), md);
     assertTrue(md.contains("| median batch of the run of the worst one's size (32 images) | 13.5 ms (worst / it: "
         + "2.00) |"), md);
     assertTrue(md.contains("| RSS (VmHWM) | 1,024 MiB |"), md);
     assertTrue(md.contains("| control: worst batch in an equally long stretch just before the swap window | 18.0 ms "
-        + "(38 batches; 2.00 x the median) |"), md);
+        + "(38 batches; 2.00 x the median; GC pauses during it: 4 ms) |"), md);
     // 500 images/s on 1.25 classifier cores = 400 per core; 10k/s: 20 instances, 25 cores, 10 broker cores
     assertTrue(md.contains("| 1 | 500 | 400 | 1.25 cores | 0.50 cores | 0 / 0 |"), md);
     assertTrue(md.contains("| 10,000 images/s | 20 | 25 | 10 | 35 | ≥ 20 |"), md);
@@ -193,7 +195,9 @@ class BenchmarkReportTest {
         "the 64x64 row's warm-up, CPU busy and JIT share");
     assertTrue(md.contains("| 3 / 15 ms | 20 / 60 ms |"), "the 64x64 row's until-read and until-classified p50 / p99");
     assertTrue(md.contains("| commits/s (avg / max ms) |"), "header");
-    assertTrue(md.contains("| 8, 9.0 ms | 67 (4.3 / 31 ms) | 0 / 0 |"), "the 64x64 row's commits: " + md);
+    assertTrue(md.contains("| commits/s (avg / max ms) | GC pauses (n, max / total ms) |"), "header");
+    assertTrue(md.contains("| 8, 9.0 ms | 67 (4.3 / 31 ms) | 14, 31 / 180 ms | 0 / 0 |"),
+        "the 64x64 row's commits and GC pauses: " + md);
   }
 
   @Test
