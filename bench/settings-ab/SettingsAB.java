@@ -15,7 +15,8 @@ import java.util.Map;
  * A/B of two sets of classifier settings in one warmed JVM, alternating: the saturated in-process pipeline on the
  * bench's 64x64 JPEG backlog, then (with -Dhalfload=RATE) the half-load latency at that rate. Run by
  * bench/settings-ab.sh, e.g. {@code bench/settings-ab.sh "commit.interval.ms=100" "commit.interval.ms=30"}.
- * With -Dprofile=FILE (and async-profiler's jar on the class path) side A's runs are profiled: the saturated ones,
+ * With -Dprofile=FILE (and async-profiler's jar on the class path) side A's runs are profiled (CPU time, or with
+ * -Dprofile.event=alloc the bytes allocated): the saturated ones,
  * and the half-load ones (warm-up and window) into FILE with "-halfload" before its extension.
  * With -Dswap=true every half-load run publishes a new model version 15 s into its 30 s window and prints the worst
  * batch around the swap against the median, as the bench's hot-swap row does.
@@ -29,6 +30,9 @@ public final class SettingsAB {
     double halfLoadRate = Double.parseDouble(System.getProperty("halfload", "0"));
     String kindName = System.getProperty("kind", "JPEG_64");
     String profile = System.getProperty("profile");
+    // -Dprofile.event=alloc profiles allocations (bytes by allocation site) instead of CPU time
+    String profileEvent = System.getProperty("profile.event", "cpu").equals("alloc") ? "event=alloc"
+        : "event=cpu,interval=5ms";
     boolean saturated = Boolean.parseBoolean(System.getProperty("saturated", "true"));
     boolean swap = Boolean.getBoolean("swap");
     InputShape rgb64 = new InputShape(64, 64, 3);
@@ -50,7 +54,7 @@ public final class SettingsAB {
         for (int side = 0; side < 2; side++) {
           Map<String, String> settings = side == 0 ? a : b;
           if (profiler != null && side == 0) {
-            profiler.getClass().getMethod("execute", String.class).invoke(profiler, "start,event=cpu,interval=5ms,threads");
+            profiler.getClass().getMethod("execute", String.class).invoke(profiler, "start,threads," + profileEvent);
           }
           long cpu0 = cpuNanos();
           long t0 = System.nanoTime();
@@ -70,7 +74,7 @@ public final class SettingsAB {
             Map<String, String> settings = side == 0 ? a : b;
             if (profiler != null && side == 0) {
               profiler.getClass().getMethod("execute", String.class)
-                  .invoke(profiler, "start,event=cpu,interval=5ms,threads");
+                  .invoke(profiler, "start,threads," + profileEvent);
             }
             double startedS = uptimeSeconds();
             HalfLoad.Result r = halfLoad.run(broker.bootstrapServers(), kind.label, model, next, nextArtifact, images,

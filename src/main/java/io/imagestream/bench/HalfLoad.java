@@ -13,6 +13,7 @@ import io.imagestream.model.LoadedModel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,14 +52,6 @@ final class HalfLoad {
     }
   }
 
-  /** One output as the consumer saw it. */
-  /**
-   * @param untilReceivedMs from the input's timestamp to the classifier reading it (the prediction's
-   *     timestamps.received; -1: dead letter)
-   * @param untilClassifiedMs from the input's timestamp to the prediction's classified time (-1: dead letter)
-   */
-  private record Output(String id, long inputTimestampMs, long latencyMs, long version, boolean deadLetter,
-                        int partition, long untilReceivedMs, long untilClassifiedMs) {}
 
   /** The swap: when, whether it showed in the predictions, and the batches and latencies around it. */
   record Swap(long publishedAtMs, long swappedAtMs, long windowStartMs, long windowEndMs, double loadSeconds,
@@ -309,7 +302,7 @@ final class HalfLoad {
     }
     BenchKafka.deleteTopics(bootstrapServers, in, out, dlq, toLabel, models,
         "bench-halfload-" + run + "-" + ClassifierTopology.PENDING_STORE + "-changelog");
-    List<Output> outputs = collector.outputs();
+    List<OutputLog.Output> outputs = collector.outputs();
     return result(what, rate, produced / ((end - start) / 1000.0), produced, outputs, recorder, windowStartMs,
         windowStartMs + windowMs, publishedAt, model, next, used, new Window(coresBusy, jitShare, warmUpSeconds,
             commits, GcPauses.Summary.of(gc.between(windowStartMs, windowStartMs + windowMs))), gc);
@@ -338,17 +331,19 @@ final class HalfLoad {
     }
   }
 
-  private Result result(String what, double rate, double achieved, int produced, List<Output> outputs,
+  private Result result(String what, double rate, double achieved, int produced, List<OutputLog.Output> outputs,
                         BatchRecorder recorder, long windowStart, long windowEnd, long publishedAt,
                         LoadedModel model, LoadedModel next, Map<String, String> used, Window window,
                         GcPauses gc) {
-    Map<String, Integer> seen = new HashMap<>();
+    int[] times = new int[produced]; // outputs per image
     List<Double> latencies = new ArrayList<>();
     List<Double> untilClassified = new ArrayList<>();
     List<Double> untilReceived = new ArrayList<>();
     int deadLetters = 0;
-    for (Output o : outputs) {
-      seen.merge(o.id(), 1, Integer::sum);
+    for (OutputLog.Output o : outputs) {
+      if (o.index() >= 0 && o.index() < produced) {
+        times[o.index()]++;
+      }
       if (o.deadLetter()) {
         deadLetters++;
       }
@@ -362,13 +357,8 @@ final class HalfLoad {
         }
       }
     }
-    int lost = 0;
-    for (int i = 0; i < produced; i++) {
-      if (!seen.containsKey("img-" + i)) {
-        lost++;
-      }
-    }
-    int duplicated = (int) seen.values().stream().filter(n -> n > 1).count();
+    int lost = (int) Arrays.stream(times).filter(n -> n == 0).count();
+    int duplicated = (int) Arrays.stream(times).filter(n -> n > 1).count();
     List<BatchRecorder.Batch> batches = recorder.batches().stream()
         .filter(b -> b.atMs() >= windowStart && b.atMs() < windowEnd).toList();
     Percentiles batchMs = Percentiles.of(batches.stream().map(BatchRecorder.Batch::millis).toList());
@@ -386,7 +376,7 @@ final class HalfLoad {
   static final long SWAP_WINDOW_BEFORE_MS = 1_000;
   static final long SWAP_WINDOW_AFTER_MS = 2_000;
 
-  private static Swap swap(List<Output> outputs, BatchRecorder recorder, long publishedAt,
+  private static Swap swap(List<OutputLog.Output> outputs, BatchRecorder recorder, long publishedAt,
                            List<BatchRecorder.Batch> runBatches, Percentiles runBatchMs, LoadedModel model,
                            LoadedModel next, GcPauses gc) {
     long oldVersion = model.metadata().version();
@@ -418,7 +408,7 @@ final class HalfLoad {
     long newCount = 0;
     Map<Integer, Boolean> newSeen = new HashMap<>();
     int oldAfterNew = 0;
-    for (Output o : outputs) { // in the order consumed, which is offset order per partition
+    for (OutputLog.Output o : outputs) { // in the order consumed, which is offset order per partition
       if (o.inputTimestampMs() >= from && o.inputTimestampMs() <= to) {
         latencies.add((double) o.latencyMs());
       }
@@ -482,8 +472,7 @@ final class HalfLoad {
   private static final class Collector implements AutoCloseable {
     private final String bootstrapServers;
     private final List<String> topics;
-    private final List<Output> outputs = new ArrayList<>();
-    private final java.util.Set<String> ids = new java.util.HashSet<>();
+    private final OutputLog outputs = new OutputLog();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile RuntimeException failure;
     private Thread thread;
@@ -502,13 +491,12 @@ final class HalfLoad {
             long now = System.currentTimeMillis();
             synchronized (this) {
               for (ConsumerRecord<byte[], byte[]> r : records) {
-                String id = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+                int index = r.key() == null ? -1 : OutputLog.indexOf(new String(r.key(), StandardCharsets.UTF_8));
                 boolean deadLetter = !r.topic().equals(predictions);
                 Prediction.Timestamps at = deadLetter ? null : Prediction.fromJson(r.value()).timestamps();
-                outputs.add(new Output(id, r.timestamp(), now - r.timestamp(), version(r), deadLetter,
+                outputs.add(new OutputLog.Output(index, r.timestamp(), now - r.timestamp(), version(r), deadLetter,
                     r.partition(), at == null ? -1 : at.received() - r.timestamp(),
                     at == null ? -1 : at.classified() - r.timestamp()));
-                ids.add(id);
               }
             }
           }
@@ -537,11 +525,11 @@ final class HalfLoad {
       if (failure != null) {
         throw failure;
       }
-      return ids.size();
+      return outputs.distinct();
     }
 
-    synchronized List<Output> outputs() {
-      return List.copyOf(outputs);
+    synchronized List<OutputLog.Output> outputs() {
+      return outputs.outputs();
     }
 
     @Override
