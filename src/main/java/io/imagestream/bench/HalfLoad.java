@@ -52,7 +52,6 @@ final class HalfLoad {
     }
   }
 
-
   /** The swap: when, whether it showed in the predictions, and the batches and latencies around it. */
   record Swap(long publishedAtMs, long swappedAtMs, long windowStartMs, long windowEndMs, double loadSeconds,
               int batchesInWindow, double worstBatchMs, int worstBatchSize, long worstBatchAtMs,

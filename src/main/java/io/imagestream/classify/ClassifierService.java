@@ -4,6 +4,7 @@ import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.metrics.ClassifierMetrics;
 import io.imagestream.model.NativeBackend;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -107,7 +108,11 @@ public final class ClassifierService implements AutoCloseable {
     boolean closed = streams.close(Duration.ofSeconds(30));
     streamsMetrics.close();
     if (closed) { // a stream thread still running may still use it
-      ClassifierStreamsConfig.deleteFreshStateDir(streamsProperties);
+      try {
+        ClassifierStreamsConfig.deleteFreshStateDir(streamsProperties);
+      } catch (UncheckedIOException e) { // a leftover folder is no reason to skip the rest of the close
+        LOG.warn("{}", e.getMessage());
+      }
     }
     decoder.shutdown();
     network.shutdown();
