@@ -19,6 +19,10 @@ public final class DecodeGc {
 
   public static void main(String[] args) throws Exception {
     String label = args.length > 0 ? args[0] : "this build";
+    // -Dpng.builtin=false: every PNG through ImageIO (imagestream.decode.png.builtin=false)
+    boolean builtinPng = Boolean.parseBoolean(System.getProperty("png.builtin", "true"));
+    ImagePreprocessor.useBuiltinPng(builtinPng);
+    label += builtinPng ? " (built-in PNG decoder)" : " (ImageIO PNG decoder)";
     byte[][] images = BenchImages.make(BenchImages.Kind.PNG_GREY_28, 200, BenchImages.Kind.PNG_GREY_28.ordinal());
     ImagePreprocessor preprocessor =
         new ImagePreprocessor(new InputShape(28, 28, 1), 100_000_000L, 64 << 20, Interpolation.BILINEAR);

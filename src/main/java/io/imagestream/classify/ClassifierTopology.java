@@ -121,6 +121,7 @@ public final class ClassifierTopology {
     Interpolation interpolation = Interpolation.valueOf(
         config.getString(ImagestreamConfig.RESIZE_INTERPOLATION).toUpperCase(Locale.ROOT));
     ImagePreprocessor.useNativeJpeg(config.getBoolean(ImagestreamConfig.DECODE_JPEG_NATIVE));
+    ImagePreprocessor.useBuiltinPng(config.getBoolean(ImagestreamConfig.DECODE_PNG_BUILTIN));
     Map<InputShape, ImagePreprocessor> cache = new ConcurrentHashMap<>();
     return shape -> cache.computeIfAbsent(shape, s -> new ImagePreprocessor(s, maxPixels, maxBytes, interpolation));
   }

@@ -13,9 +13,10 @@ import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Decodes one image of a supported format with javax.imageio: pixel limit from the header first, then a decode
- * subsampled towards the target size, then 8-bit grey or RGB samples. Immutable; a fresh ImageReader per call,
- * since readers are not thread-safe.
+ * Decodes one image of a supported format: pixel limit from the header first, then a decode subsampled towards the
+ * target size, then 8-bit grey or RGB samples. JPEGs go to libjpeg-turbo when installed, common PNGs to
+ * {@link PngDecoder}, the rest to javax.imageio. Immutable; a fresh ImageReader per call, since readers are not
+ * thread-safe.
  */
 final class ImageDecoder {
 
@@ -62,6 +63,18 @@ final class ImageDecoder {
     libjpegTurbo = use;
   }
 
+  /** Whether common PNGs go to {@link PngDecoder} (the imagestream.decode.png.builtin setting) rather than ImageIO. */
+  private static volatile boolean builtinPng = true;
+
+  /** JVM-wide, like the JPEG decoder's choice: set from the configuration when a service starts. */
+  static void useBuiltinPng(boolean use) {
+    builtinPng = use;
+  }
+
+  static boolean decodesPngsBuiltin() {
+    return builtinPng;
+  }
+
   /** Whether JPEGs are decoded by libjpeg-turbo now (installed, and not switched off). */
   static boolean decodesWithLibjpegTurbo() {
     return libjpegTurbo && TurboJpeg.available();
@@ -80,6 +93,15 @@ final class ImageDecoder {
     if (format == ImageFormat.PNG) {
       PngHeader.checkIhdr(bytes);
       PngHeader.checkChunkCount(bytes);
+      int width = PngDecoder.width(bytes);
+      int height = PngDecoder.height(bytes);
+      if (builtinPng && width > 0 && height > 0) { // else ImageIO says what is wrong with the size
+        checkDimensions(format, width, height);
+        DecodedImage image = PngDecoder.decode(bytes, subsamplingFactor(width, height));
+        if (image != null) {
+          return image;
+        }
+      }
     }
     ImageReader reader = null;
     try (ImageInputStream input = new ByteArrayImageInputStream(bytes)) {

@@ -50,6 +50,20 @@ public final class ImagePreprocessor {
     ImageDecoder.useLibjpegTurbo(use);
   }
 
+  /**
+   * Whether 8-bit, non-interlaced grey and RGB(A) PNGs go to imagestream's own decoder, which reuses each thread's
+   * buffers (imagestream.decode.png.builtin), rather than to ImageIO; JVM-wide, set when a service starts.
+   */
+  public static void useBuiltinPng(boolean use) {
+    ImageDecoder.useBuiltinPng(use);
+  }
+
+  /** What decodes PNGs in this JVM now, for logs and reports. */
+  public static String pngDecoder() {
+    return ImageDecoder.decodesPngsBuiltin() ? "imagestream's own for 8-bit grey/RGB(A), ImageIO for the rest"
+        : "ImageIO";
+  }
+
   /** What decodes JPEGs in this JVM now, for logs and reports. */
   public static String jpegDecoder() {
     return ImageDecoder.decodesWithLibjpegTurbo() ? "libjpeg-turbo (TurboJPEG, with DCT scaling)"

@@ -95,6 +95,7 @@ public final class TrainerService implements AutoCloseable {
     InputShape shape = trainingShape();
     store = new LabelledStore(shape, config.getInt(ImagestreamConfig.TRAINER_MAX_EXAMPLES));
     ImagePreprocessor.useNativeJpeg(config.getBoolean(ImagestreamConfig.DECODE_JPEG_NATIVE));
+    ImagePreprocessor.useBuiltinPng(config.getBoolean(ImagestreamConfig.DECODE_PNG_BUILTIN));
     preprocessor = new ImagePreprocessor(shape, config.getLong(ImagestreamConfig.DECODE_MAX_PIXELS),
         config.getInt(ImagestreamConfig.DECODE_MAX_BYTES), Interpolation.valueOf(
         config.getString(ImagestreamConfig.RESIZE_INTERPOLATION).toUpperCase(Locale.ROOT)));
