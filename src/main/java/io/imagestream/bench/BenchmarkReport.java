@@ -687,11 +687,12 @@ public final class BenchmarkReport {
     String cpu = Files.isReadable(cpuinfo) ? cpu(Files.readAllLines(cpuinfo)) : "unknown CPU";
     return String.format("- %s, %d cores visible to the JVM, %d MB max heap%n- Java %s (%s)%n- ND4J native CPU "
             + "backend, oneDNN layer helpers %s, %d thread(s) per network call (OpenBLAS: %d), up to %d calls at once, "
-            + "models served in NHWC; DL4J 1.0.0-M2.1; Kafka 4.3.1%n- JPEG decoding: %s%n"
+            + "models served in NHWC; DL4J 1.0.0-M2.1; Kafka 4.3.1%n- JPEG decoding: %s%n- PNG decoding: %s%n"
             + "- load average at the start: %s%n", cpu,
         Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
         System.getProperty("java.version"), System.getProperty("java.vm.name"),
         NativeBackend.oneDnnEnabled() ? "on" : "OFF", NativeBackend.threadsPerCall(), NativeBackend.blasThreads(),
-        NetworkCalls.concurrency(), ImagePreprocessor.jpegDecoder(), loadAverage());
+        NetworkCalls.concurrency(), ImagePreprocessor.jpegDecoder(), ImagePreprocessor.pngDecoder(),
+        loadAverage());
   }
 }
