@@ -255,15 +255,6 @@ class DecoderFuzzTest {
       return chunks;
     }
 
-    static byte[] pngChunk(String type, byte[] data) {
-      byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
-      CRC32 crc = new CRC32();
-      crc.update(typeBytes);
-      crc.update(data);
-      return ByteBuffer.allocate(12 + data.length).putInt(data.length).put(typeBytes).put(data)
-          .putInt((int) crc.getValue()).array();
-    }
-
     /** A copy with IHDR's data changed by {@code change} and its CRC recomputed, so that only the lie remains. */
     private static byte[] withIhdr(byte[] png, Consumer<ByteBuffer> change) {
       byte[] copy = png.clone();
@@ -299,7 +290,7 @@ class DecoderFuzzTest {
       for (String type : new String[] {"IDAT", "PLTE", "tRNS", "IHDR", "IEND", "iCCP", "zTXt", "iTXt", "gAMA",
           "sBIT", "aBcD"}) {
         out.accept(new Case(name + " zero-length " + type + " after IHDR",
-            splice(png, afterIhdr, 0, pngChunk(type, new byte[0]))));
+            splice(png, afterIhdr, 0, TestImages.pngChunk(type, new byte[0]))));
       }
       for (Chunk chunk : chunks) {
         byte[] bytes = Arrays.copyOfRange(png, chunk.start(), chunk.end());
@@ -319,7 +310,7 @@ class DecoderFuzzTest {
             byte[] damaged = data.clone();
             damaged[i] ^= (byte) 0x55;
             out.accept(new Case(name + " IDAT byte " + i + " damaged, CRC fixed",
-                splice(png, chunk.start(), chunk.end() - chunk.start(), pngChunk("IDAT", damaged))));
+                splice(png, chunk.start(), chunk.end() - chunk.start(), TestImages.pngChunk("IDAT", damaged))));
           }
           out.accept(new Case(name + " IDAT split into 1-byte chunks", splice(png, chunk.start(),
               chunk.end() - chunk.start(), splitIdat(data))));
@@ -329,24 +320,24 @@ class DecoderFuzzTest {
       byte[] bomb = BOMB;
       int firstIdat = chunks.stream().filter(c -> c.type().equals("IDAT")).findFirst().orElseThrow().start();
       out.accept(new Case(name + " IDAT inflating to 64 MB", concat(Arrays.copyOf(png, firstIdat),
-          pngChunk("IDAT", bomb), pngChunk("IEND", new byte[0]))));
+          TestImages.pngChunk("IDAT", bomb), TestImages.pngChunk("IEND", new byte[0]))));
       byte[] keyword = "k\0\0".getBytes(StandardCharsets.ISO_8859_1);
       out.accept(new Case(name + " zTXt inflating to 64 MB", splice(png, afterIhdr, 0,
-          pngChunk("zTXt", concat(keyword, bomb)))));
+          TestImages.pngChunk("zTXt", concat(keyword, bomb)))));
       out.accept(new Case(name + " iCCP inflating to 64 MB", splice(png, afterIhdr, 0,
-          pngChunk("iCCP", concat(keyword, bomb)))));
+          TestImages.pngChunk("iCCP", concat(keyword, bomb)))));
       out.accept(new Case(name + " iTXt inflating to 64 MB", splice(png, afterIhdr, 0,
-          pngChunk("iTXt", concat("k\0\1\0\0\0".getBytes(StandardCharsets.ISO_8859_1), bomb)))));
+          TestImages.pngChunk("iTXt", concat("k\0\1\0\0\0".getBytes(StandardCharsets.ISO_8859_1), bomb)))));
       out.accept(new Case(name + " 100000 zero-length IDAT", splice(png, firstIdat, 0,
-          repeat(pngChunk("IDAT", new byte[0]), 100_000))));
+          repeat(TestImages.pngChunk("IDAT", new byte[0]), 100_000))));
       out.accept(new Case(name + " 19000 zero-length IDAT (just under the chunk limit)", splice(png, firstIdat, 0,
-          repeat(pngChunk("IDAT", new byte[0]), 19_000))));
+          repeat(TestImages.pngChunk("IDAT", new byte[0]), 19_000))));
     }
 
     private static byte[] splitIdat(byte[] data) {
       byte[][] parts = new byte[data.length][];
       for (int i = 0; i < data.length; i++) {
-        parts[i] = pngChunk("IDAT", new byte[] {data[i]});
+        parts[i] = TestImages.pngChunk("IDAT", new byte[] {data[i]});
       }
       return concat(parts);
     }

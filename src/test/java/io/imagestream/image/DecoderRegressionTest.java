@@ -36,7 +36,7 @@ class DecoderRegressionTest {
   void aPngOfTooManyChunksIsRefusedBeforeDecoding() throws Exception {
     Map<String, byte[]> seeds = FuzzSeeds.load();
     byte[] png = seeds.get("rgb.png");
-    byte[] empty = DecoderFuzzTest.Mutations.pngChunk("IDAT", new byte[0]);
+    byte[] empty = TestImages.pngChunk("IDAT", new byte[0]);
     byte[] many = DecoderFuzzTest.Mutations.splice(png, 33, 0, repeat(empty, PngHeader.MAX_CHUNKS));
     ImageRejectedException e = preprocessorRejects(many);
     assertEquals(RejectReason.UNDECODABLE, e.reason());

@@ -237,14 +237,15 @@ class PngDecoderTest {
     byte[] data = zlib.toByteArray();
 
     ByteArrayOutputStream png = new ByteArrayOutputStream();
-    png.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
-    png.writeBytes(chunk("IHDR", ByteBuffer.allocate(13).putInt(width).putInt(height)
+    png.writeBytes(TestImages.PNG_SIGNATURE);
+    png.writeBytes(TestImages.pngChunk("IHDR", ByteBuffer.allocate(13).putInt(width).putInt(height)
         .put((byte) 8).put((byte) colourType).put((byte) 0).put((byte) 0).put((byte) 0).array()));
-    png.writeBytes(chunk("tEXt", "Comment\0before the data".getBytes(StandardCharsets.ISO_8859_1)));
+    png.writeBytes(TestImages.pngChunk("tEXt", "Comment\0before the data".getBytes(StandardCharsets.ISO_8859_1)));
     for (int at = 0; at < data.length; at += idatChunk) {
-      png.writeBytes(chunk("IDAT", Arrays.copyOfRange(data, at, (int) Math.min(data.length, (long) at + idatChunk))));
+      int end = (int) Math.min(data.length, (long) at + idatChunk);
+      png.writeBytes(TestImages.pngChunk("IDAT", Arrays.copyOfRange(data, at, end)));
     }
-    png.writeBytes(chunk("IEND", new byte[0]));
+    png.writeBytes(TestImages.pngChunk("IEND", new byte[0]));
     return png.toByteArray();
   }
 
@@ -254,15 +255,6 @@ class PngDecoderTest {
     int pb = Math.abs(p - up);
     int pc = Math.abs(p - upLeft);
     return pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft;
-  }
-
-  private static byte[] chunk(String type, byte[] data) {
-    byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
-    CRC32 crc = new CRC32();
-    crc.update(typeBytes);
-    crc.update(data);
-    return ByteBuffer.allocate(12 + data.length).putInt(data.length).put(typeBytes).put(data)
-        .putInt((int) crc.getValue()).array();
   }
 
   private static int indexOf(byte[] png, String type) {

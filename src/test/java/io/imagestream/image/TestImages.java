@@ -179,12 +179,14 @@ public final class TestImages {
     byte[] idat = new byte[128];
     idat = Arrays.copyOf(idat, deflater.deflate(idat));
     deflater.end();
-    return concat(PNG_SIGNATURE, chunk("IHDR", ihdr.array()), chunk("IDAT", idat), chunk("IEND", new byte[0]));
+    return concat(PNG_SIGNATURE, pngChunk("IHDR", ihdr.array()), pngChunk("IDAT", idat),
+        pngChunk("IEND", new byte[0]));
   }
 
-  private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
 
-  private static byte[] chunk(String type, byte[] data) {
+  /** One PNG chunk: length, type, data and CRC. */
+  static byte[] pngChunk(String type, byte[] data) {
     byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
     CRC32 crc = new CRC32();
     crc.update(typeBytes);
