@@ -5,7 +5,7 @@
 #   -Dpairs=N, -Dimages=N, -Dkind=JPEG_PHOTO
 #   -Dswap=true publishes a new model version in every half-load run and prints the swap's worst batch
 #   -Dprofile=/tmp/a.html profiles side A's runs, saturated and half load (async-profiler's jar in AP_JAR);
-#   -Dprofile.event=alloc profiles allocations instead of CPU time
+#   -Dprofile.event=alloc profiles allocations instead of CPU time (alloc-live: only those still alive at its end)
 #   -Dbroker.jvm=true runs the broker in a JVM of its own (`imagestream broker`), not in the bench's JVM
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

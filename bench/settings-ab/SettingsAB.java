@@ -30,9 +30,13 @@ public final class SettingsAB {
     double halfLoadRate = Double.parseDouble(System.getProperty("halfload", "0"));
     String kindName = System.getProperty("kind", "JPEG_64");
     String profile = System.getProperty("profile");
-    // -Dprofile.event=alloc profiles allocations (bytes by allocation site) instead of CPU time
-    String profileEvent = System.getProperty("profile.event", "cpu").equals("alloc") ? "event=alloc"
-        : "event=cpu,interval=5ms";
+    // -Dprofile.event=alloc profiles allocations (bytes by allocation site) instead of CPU time; alloc-live only the
+    // objects still alive when the profile stops (what lives for seconds, and so is copied by young collections)
+    String profileEvent = switch (System.getProperty("profile.event", "cpu")) {
+      case "alloc" -> "event=alloc";
+      case "alloc-live" -> "event=alloc,live";
+      default -> "event=cpu,interval=5ms";
+    };
     boolean saturated = Boolean.parseBoolean(System.getProperty("saturated", "true"));
     boolean swap = Boolean.getBoolean("swap");
     InputShape rgb64 = new InputShape(64, 64, 3);

@@ -4,16 +4,21 @@ import java.util.Locale;
 
 /**
  * A target of the performance issue and what this run measured for it: one row of the ratios table, with the
- * verdict "met" or "missed by how much".
+ * verdict "met" or "missed by how much", and the figures of the same run that bound it ({@code context}: what the
+ * ratio is made of, or what limits it on this machine), so that a miss reads with its reason.
  */
-record Target(String name, boolean atLeast, double target, double measured, String unit) {
+record Target(String name, boolean atLeast, double target, double measured, String unit, String context) {
 
   static Target atLeast(String name, double target, double measured, String unit) {
-    return new Target(name, true, target, measured, unit);
+    return new Target(name, true, target, measured, unit, "");
   }
 
   static Target atMost(String name, double target, double measured, String unit) {
-    return new Target(name, false, target, measured, unit);
+    return new Target(name, false, target, measured, unit, "");
+  }
+
+  Target because(String context) {
+    return new Target(name, atLeast, target, measured, unit, context);
   }
 
   boolean measuredAtAll() {
@@ -62,6 +67,6 @@ record Target(String name, boolean atLeast, double target, double measured, Stri
   }
 
   String markdownRow() {
-    return "| " + name + " | " + targetText() + " | " + measuredText() + " | " + verdict() + " |";
+    return "| " + name + " | " + targetText() + " | " + measuredText() + " | " + verdict() + " | " + context + " |";
   }
 }

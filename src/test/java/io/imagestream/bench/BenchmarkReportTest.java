@@ -88,6 +88,10 @@ class BenchmarkReportTest {
         + "3.00 | missed by 1.00 (50 %) |"), md);
     assertTrue(md.contains("| classifier peak RSS (VmHWM), 64x64 JPEG pipeline | ≤ 1.50 GiB | 1.00 GiB | met, "
         + "0.50 GiB (33 %) below |"), md);
+    assertTrue(md.contains("(30 %) | at 798 images/s with 1.23 of the 2 cores busy; until read p99 15.0 ms; GC pauses 14, "
+        + "180 ms in all |"), md);
+    assertTrue(md.contains("missed by 1.00 (50 %) | with no swap, the worst batch of the stretch just before: 2.00 x the "
+        + "median |"), md);
     assertTrue(md.contains("| swap happened | yes (v1 predictions: 9,000, v2 predictions: 7,000"), md);
     assertTrue(md.contains("| worst batch in the swap window | 27.0 ms (32 images), 0.50 s after the swap; GC pauses "
         + "during it: 17 ms |"), md);
@@ -101,6 +105,23 @@ class BenchmarkReportTest {
     assertTrue(md.contains("| 10,000 images/s | 20 | 25 | 10 | 35 | ≥ 20 |"), md);
     assertTrue(md.contains("the two instances share them"), md);
     assertTrue(md.contains("`imagestream.batch.size=32`"), md);
+  }
+
+  @Test
+  void aPerRecordTargetBeyondTheNetworksOwnSpeedSaysSo() throws Exception {
+    Map<String, Double> r = figures();
+    r.put("pipeline:JPEG_64:32", 4_000.0);
+    r.put("pipeline:JPEG_64:1", 1_300.0); // 5x would be 6,500 images/s, more than the network's best (6,200)
+    for (int batch : new int[] {1, 8, 32, 128, 256}) {
+      r.put("model64:" + batch, Math.min(6_200.0, 1_200.0 * batch));
+    }
+    String md = BenchmarkReport.markdown(List.of(), r, BenchmarkReport.Measured.NONE, 1, true);
+    assertTrue(md.contains("| pipeline / per-record pipeline, 64x64 JPEG | ≥ 5.00 | 3.08 | missed by 1.92 (38 %) | "
+        + "4,000 / 1,300 images/s; 5x needs 6,500 micro-batched, more than the network alone at its best batch size "
+        + "(6,200): out of reach on this machine |"), md);
+    // the PNG row's 5x (1,000) is below its network's best (76,800)
+    assertTrue(md.contains("1,600 / 200 images/s; 5x needs 1,000 micro-batched, the network alone reaches 76,800 at "
+        + "its best batch size |"), md);
   }
 
   @Test

@@ -64,8 +64,8 @@ class TargetAndPercentilesTest {
     assertTrue(Target.atLeast("ratio", 5, 5, "").met());
     assertFalse(Target.atMost("x", 1, Double.NaN, "").met());
     assertEquals("not measured", Target.atMost("x", 1, Double.NaN, "").verdict());
-    assertEquals("| rss | ≤ 1.50 GiB | 1.20 GiB | met, 0.30 GiB (20 %) below |",
-        Target.atMost("rss", 1.5, 1.2, "GiB").markdownRow());
+    assertEquals("| rss | ≤ 1.50 GiB | 1.20 GiB | met, 0.30 GiB (20 %) below | off-heap 600 MiB |",
+        Target.atMost("rss", 1.5, 1.2, "GiB").because("off-heap 600 MiB").markdownRow());
   }
 
   @Test
