@@ -405,8 +405,9 @@ public final class BenchmarkReport {
             "%s / %s images/s; the peer varies most between runs", Target.number(jpeg), Target.number(peer))));
     m.halfLoad().forEach((kind, result) -> targets.add(Target.atMost("end-to-end p99 at half load, " + kind.label,
         P99_TARGET_MS, result.latencyMs().p99(), "ms").because(String.format(Locale.ROOT,
-            "at %s images/s with %.2f of the 2 cores busy; until read p99 %s ms; GC pauses %d, %d ms in all",
-            Target.number(result.achievedRate()), result.coresBusy(), Target.number(result.untilReceivedMs().p99()),
+            "at %s images/s with %.2f of the %d cores busy; until read p99 %s ms; GC pauses %d, %d ms in all",
+            Target.number(result.achievedRate()), result.coresBusy(), Runtime.getRuntime().availableProcessors(),
+            Target.number(result.untilReceivedMs().p99()),
             result.window().gc().count(), result.window().gc().totalMs()))));
     if (m.swap() != null) {
       HalfLoad.Swap s = m.swap().swap();
