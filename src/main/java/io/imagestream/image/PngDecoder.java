@@ -35,11 +35,11 @@ final class PngDecoder {
   private PngDecoder() {}
 
   static int width(byte[] png) {
-    return readInt(png, IHDR_DATA);
+    return PngHeader.readInt(png, IHDR_DATA);
   }
 
   static int height(byte[] png) {
-    return readInt(png, IHDR_DATA + 4);
+    return PngHeader.readInt(png, IHDR_DATA + 4);
   }
 
   /**
@@ -81,7 +81,7 @@ final class PngDecoder {
     inflater.reset();
     byte[] out = new byte[(int) outSize];
     try {
-      inflater.setInput(png, idat + 8, readInt(png, idat));
+      inflater.setInput(png, idat + 8, PngHeader.readInt(png, idat));
       for (int y = 0, o = 0; y < height; y++) {
         idat = inflate(inflater, png, idat, row, rowBytes + 1);
         if (idat < 0 || !unfilter(row, above, rowBytes, bytesPerPixel)) {
@@ -119,7 +119,7 @@ final class PngDecoder {
         if (idat < 0) {
           return -1;
         }
-        inflater.setInput(png, idat + 8, readInt(png, idat));
+        inflater.setInput(png, idat + 8, PngHeader.readInt(png, idat));
       }
     }
     return idat;
@@ -133,11 +133,11 @@ final class PngDecoder {
   private static int nextIdat(byte[] png, int chunk, boolean following) {
     int at = following ? next(png, chunk) : chunk;
     while (at >= 0 && at + 8 <= png.length) {
-      long length = readInt(png, at) & 0xFFFFFFFFL;
+      long length = PngHeader.readInt(png, at) & 0xFFFFFFFFL;
       if (at + 8 + length > png.length) {
         return -1;
       }
-      if (readInt(png, at + 4) == IDAT) {
+      if (PngHeader.readInt(png, at + 4) == IDAT) {
         return at;
       }
       if (following) {
@@ -150,7 +150,7 @@ final class PngDecoder {
 
   /** Where the chunk after {@code chunk} starts (its length, type, data and CRC skipped), or -1 past the end. */
   private static int next(byte[] png, int chunk) {
-    long at = chunk + 12L + (readInt(png, chunk) & 0xFFFFFFFFL);
+    long at = chunk + 12L + (PngHeader.readInt(png, chunk) & 0xFFFFFFFFL);
     return at > png.length ? -1 : (int) at;
   }
 
@@ -225,9 +225,5 @@ final class PngDecoder {
 
   private static byte[] grown(byte[] buffer, int size) {
     return buffer.length >= size ? buffer : new byte[Math.max(size, 2 * buffer.length)];
-  }
-
-  private static int readInt(byte[] b, int at) {
-    return ((b[at] & 0xFF) << 24) | ((b[at + 1] & 0xFF) << 16) | ((b[at + 2] & 0xFF) << 8) | (b[at + 3] & 0xFF);
   }
 }

@@ -52,7 +52,8 @@ final class PngHeader {
     }
   }
 
-  private static int readInt(byte[] b, int at) {
+  /** A big-endian 32-bit value, as PNG stores lengths, sizes and chunk types. */
+  static int readInt(byte[] b, int at) {
     return ((b[at] & 0xFF) << 24) | ((b[at + 1] & 0xFF) << 16) | ((b[at + 2] & 0xFF) << 8) | (b[at + 3] & 0xFF);
   }
 
