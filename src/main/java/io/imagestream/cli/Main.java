@@ -76,11 +76,26 @@ public final class Main implements Runnable {
     }
   }
 
+  /** The pom's version, written into {@code version.properties} by the build (the same one CHANGELOG.md names). */
   static final class Version implements CommandLine.IVersionProvider {
+    static final String RESOURCE = "/io/imagestream/version.properties";
+
     @Override
     public String[] getVersion() {
-      String version = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"imagestream " + (version == null ? "(development build)" : version)};
+      return new String[] {"imagestream " + current()};
+    }
+
+    static String current() {
+      try (java.io.InputStream in = Main.class.getResourceAsStream(RESOURCE)) {
+        java.util.Properties properties = new java.util.Properties();
+        if (in != null) {
+          properties.load(in);
+        }
+        String version = properties.getProperty("version", "");
+        return version.isEmpty() || version.startsWith("${") ? "(development build)" : version;
+      } catch (java.io.IOException e) {
+        return "(development build)";
+      }
     }
   }
 }
