@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The libjpeg-turbo A/B of docs/performance.md (session 7), in one JVM: decode + resize alternating the decoders,
+# The libjpeg-turbo A/B of docs/performance.md, in one JVM: decode + resize alternating the decoders,
 # then the saturated pipeline (about 5 minutes; `bench/decoder-ab.sh decode` for the first part only, seconds).
 # Needs libjpeg-turbo (apt-get install libturbojpeg0) for the "true" side, and the built jar's classes.
 set -euo pipefail

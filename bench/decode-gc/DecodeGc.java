@@ -9,7 +9,8 @@ import java.lang.management.ManagementFactory;
 
 /**
  * Decodes the bench's 28x28 grey PNGs on two threads for 20 s after a 10 s warm-up, and prints images/s with the
- * JVM's collections and their time: what the decoders' garbage costs the collector (docs/performance.md, session 12).
+ * JVM's collections and their time: what the decoders' garbage costs the collector (docs/performance.md,
+ * "No finalizer per ImageIO decode").
  * Run by bench/decode-gc.sh.
  */
 public final class DecodeGc {

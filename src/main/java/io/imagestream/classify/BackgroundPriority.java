@@ -9,7 +9,7 @@ import java.util.OptionalInt;
  * Lowers the CPU priority of the calling thread to the lowest there is (Linux nice 19), for work that should take
  * only the CPU that serving leaves idle: the model follower's load, checks and warm-up of a new version. On a machine
  * whose cores the stream threads and network threads keep busy, that work otherwise takes a core from a batch in
- * the network (the hot swap's worst batch fell while the new model loaded, in every bench run of session 10).
+ * the network (the hot swap's worst batch fell while the new model loaded, in most bench runs without it).
  *
  * <p>Linux applies {@code setpriority(PRIO_PROCESS, tid, ...)} to one thread (see setpriority(2), "BUGS"), and any
  * user may lower a priority. Threads the lowered thread starts inherit it. Elsewhere, or without libc, nothing

@@ -109,7 +109,7 @@ public final class ImagestreamConfig extends AbstractConfig {
           "...or once its oldest image has waited this long (wall clock).")
       // 15 ms, with commit.interval.ms 1000: at half load (64x64 JPEGs, 2,100 images/s) p99 156-183 -> 93-101 ms
       // at 30 ms, and 88-92 -> 77-79 ms from 30 to 15 (commit.interval.ms 30 alone: 100-145 ms, and ~8 % less
-      // throughput saturated); docs/performance.md, session 9.
+      // throughput saturated); docs/performance.md, "Caught-up commits".
       .define(COMMIT_CAUGHT_UP_INTERVAL_MS, Type.LONG, 15L, Range.atLeast(0), Importance.MEDIUM,
           "With exactly-once, while the classifier keeps up with its input (see "
               + "imagestream.commit.caught.up.max.age.ms), each stream thread commits right after it forwards "
