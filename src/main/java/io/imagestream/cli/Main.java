@@ -20,12 +20,20 @@ public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  // Read by Logging.configure before picocli parses anything (log levels must be set before the first logger);
+  // declared here so that every command accepts it and lists it in its help.
+  @CommandLine.Option(names = Logging.VERBOSE_OPTION, scope = CommandLine.ScopeType.INHERIT,
+      description = "Also log the libraries' (Kafka, ND4J) INFO lines (env " + Logging.VERBOSE_ENV + "=1; "
+          + Logging.LEVEL_ENV + "=LEVEL sets their level).")
+  boolean verbose;
+
   public static void main(String[] args) {
     System.exit(run(args));
   }
 
   /** Runs a command and returns its exit code (tests call this instead of main). */
   public static int run(String... args) {
+    Logging.configure(args, System.getenv());
     CommandLine cli = commandLine();
     try {
       return cli.execute(args);
@@ -37,6 +45,7 @@ public final class Main implements Runnable {
 
   /** Runs a command writing to the given streams instead of System.out and System.err. */
   static int run(PrintWriter out, PrintWriter err, String... args) {
+    Logging.configure(args, System.getenv());
     CommandLine cli = commandLine();
     cli.setOut(out);
     cli.setErr(err);
