@@ -25,10 +25,12 @@ final class ClassifyCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", defaultValue = "9400", description = "Port of /metrics and /health (default: ${DEFAULT-VALUE}; 0 picks one).")
   int metricsPort;
 
-  @Option(names = "--batch-size", description = "Images per micro-batch (imagestream.batch.size, default 32).")
+  @Option(names = "--batch-size", description = "Images per micro-batch (" + ImagestreamConfig.BATCH_SIZE
+      + ", default " + ImagestreamConfig.DEFAULT_BATCH_SIZE + ").")
   Integer batchSize;
 
-  @Option(names = "--batch-max-wait-ms", description = "Longest wait of a buffered image (imagestream.batch.max.wait.ms, default 50).")
+  @Option(names = "--batch-max-wait-ms", description = "Longest wait of a buffered image ("
+      + ImagestreamConfig.BATCH_MAX_WAIT_MS + ", default " + ImagestreamConfig.DEFAULT_BATCH_MAX_WAIT_MS + ").")
   Long batchMaxWaitMs;
 
   @Override

@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Everything on one machine: an embedded Kafka broker, the topics, the default model, the classifier "
         + "and metrics; streams sample images and prints predictions with a live throughput line.",
-        "Runs until Ctrl-C or --duration."})
+        "Runs until Ctrl-C or --duration, then stops everything and deletes the broker's data."})
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "9092", description = "Broker port (default: ${DEFAULT-VALUE}).")
   int port;
@@ -65,6 +65,8 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Duration limit = duration == null ? null : parseDuration(duration);
+    ServiceSupport.requireFreePort(port, "--port");
+    ServiceSupport.requireFreePort(metricsPort, "--metrics-port");
     List<DemoImages.Sample> samples = DemoImages.load(imageCount);
     System.out.printf("starting an embedded Kafka broker on 127.0.0.1:%d ...%n", port);
     EmbeddedKafkaBroker broker = ServiceSupport.startBroker(port, null);
@@ -103,6 +105,10 @@ final class DemoCommand implements Callable<Integer> {
         metrics.port());
     System.out.printf("publishing %d sample images at %d/s to '%s'; predictions from '%s':%n", samples.size(), rate,
         config.getString(ImagestreamConfig.TOPIC_IMAGES), config.getString(ImagestreamConfig.TOPIC_PREDICTIONS));
+    System.out.printf("every 2 s: published = images sent, classified = predictions read back (and their rate), "
+        + "correct = predictions equal to the image's true class, dead-lettered = records on '%s' (one deliberately "
+        + "broken record every %d images); %s%n", config.getString(ImagestreamConfig.TOPIC_DLQ), badEvery,
+        limit == null ? "Ctrl-C stops the demo" : "the demo stops after " + duration + " (or Ctrl-C)");
 
     AtomicBoolean running = new AtomicBoolean(true);
     Map<String, String> trueLabels = new ConcurrentHashMap<>();
@@ -209,7 +215,8 @@ final class DemoCommand implements Callable<Integer> {
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
         new ByteArraySerializer())) {
       long start = System.nanoTime();
-      for (long sent = 0; running.get() && sent < samples.size(); sent++) { // each labelled image once
+      long sent = 0;
+      for (; running.get() && sent < samples.size(); sent++) { // each labelled image once
         DemoImages.Sample sample = samples.get((int) sent);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
             ("labelled/" + sample.id()).getBytes(StandardCharsets.UTF_8), sample.png());
@@ -219,6 +226,11 @@ final class DemoCommand implements Callable<Integer> {
         if (wait > 0) {
           java.util.concurrent.locks.LockSupport.parkNanos(wait);
         }
+      }
+      if (sent == samples.size()) {
+        System.out.printf("all %d labelled images sent (each once): the trainer retrains every %d new labels (the "
+            + "last few within 5 minutes), then waits for new labels on '%s', e.g. from 'imagestream publish "
+            + "--label-from-folder DIR --bootstrap-servers %s'%n", sent, minNewLabels, topic, config.bootstrapServers());
       }
     }
   }

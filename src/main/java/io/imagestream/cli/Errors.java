@@ -1,26 +1,41 @@
 package io.imagestream.cli;
 
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 
 /** Turns failures into the one-line reason the contract promises, with the stack trace only on request. */
 final class Errors {
   static final String DEBUG_ENV = "IMAGESTREAM_DEBUG";
+  /** Exit code of usage errors: picocli's for a bad command line, ours for a bad value or a missing file. */
+  static final int USAGE = 2;
 
   private Errors() {}
 
   static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
-    cli.getErr().println("imagestream " + cli.getCommandName() + ": " + describe(e));
+    cli.getErr().println(cli.getCommandSpec().qualifiedName() + ": " + describe(e));
     if (System.getenv(DEBUG_ENV) != null) {
       e.printStackTrace(cli.getErr());
     }
-    return e instanceof UserException user ? user.exitCode : 1;
+    if (e instanceof UserException user) {
+      return user.exitCode;
+    }
+    // An invalid setting value (--batch-size=-5, IMAGESTREAM_BATCH_SIZE=abc, a bad line in --config): a usage error.
+    return e instanceof ConfigException ? USAGE : 1;
   }
 
   /** A bad command line: one line naming the problem and where help is, instead of the whole usage text. */
   static int handleInvalidInput(CommandLine.ParameterException e, String[] args) {
     CommandLine cli = e.getCommandLine();
-    cli.getErr().println("imagestream " + cli.getCommandName() + ": " + describe(e) + " (see '"
-        + cli.getCommandSpec().qualifiedName() + " --help')");
+    String name = cli.getCommandSpec().qualifiedName();
+    String problem = describe(e);
+    if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !cli.getSubcommands().isEmpty()
+        && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+      problem = "unknown command '" + unmatched.getUnmatched().get(0) + "'";
+      if (!unmatched.getSuggestions().isEmpty()) {
+        problem += "; did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?";
+      }
+    }
+    cli.getErr().println(name + ": " + problem + " (see '" + name + " --help')");
     return cli.getCommandSpec().exitCodeOnInvalidInput();
   }
 
@@ -42,7 +57,7 @@ final class Errors {
     final int exitCode;
 
     UserException(String message) {
-      this(message, 2);
+      this(message, USAGE);
     }
 
     UserException(String message, int exitCode) {

@@ -25,7 +25,8 @@ final class EvaluateCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "FILE", description = "Model artifact.")
+  @Option(names = "--model", paramLabel = "FILE",
+      description = "Model artifact (default: imagestream.model.file when it exists, else the model bundled in the jar).")
   Path model;
 
   @Parameters(arity = "0..1", paramLabel = "DIR", description = "Folder of class sub-folders named like the model's classes.")
@@ -45,11 +46,14 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LoadedModel loaded = ModelArtifact.load(model);
+    LoadedModel loaded = ServiceSupport.offlineModel(model);
     LabelledDataset data;
     if (fashionMnist != null) {
       data = FashionMnist.load(fashionMnist, FashionMnist.Split.TEST);
     } else if (dir != null) {
+      if (!Files.isDirectory(dir)) {
+        throw new Errors.UserException("no such folder: " + dir);
+      }
       ImagePreprocessor preprocessor = new ImagePreprocessor(loaded.inputShape(), 100_000_000L, Integer.MAX_VALUE,
           Interpolation.BILINEAR);
       ImageFolderDataset.Loaded folder = ImageFolderDataset.load(dir, loaded.classNames(), preprocessor);

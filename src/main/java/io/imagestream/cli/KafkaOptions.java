@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 /** The options every command that talks to Kafka takes. */
 final class KafkaOptions {
   @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
-      description = "Kafka brokers (default: ${DEFAULT-VALUE}; env IMAGESTREAM_BOOTSTRAP_SERVERS).")
+      description = "Kafka brokers (default: " + ImagestreamConfig.DEFAULT_BOOTSTRAP_SERVERS + ", or bootstrap.servers "
+          + "in --config; env IMAGESTREAM_BOOTSTRAP_SERVERS).")
   String bootstrapServers;
 
   @Option(names = "--config", paramLabel = "FILE",

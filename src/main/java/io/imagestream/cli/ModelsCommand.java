@@ -38,6 +38,7 @@ final class ModelsCommand implements Runnable {
   }
 
   static List<ModelsTopic.Entry> entries(ImagestreamConfig config) {
+    ServiceSupport.requireReachable(config);
     try {
       return topic(config).readAll(Duration.ofSeconds(30));
     } catch (org.apache.kafka.common.errors.TimeoutException e) {

@@ -1,14 +1,15 @@
 package io.imagestream.cli;
 
 import io.imagestream.classify.Prediction;
+import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.image.ImagePreprocessor;
 import io.imagestream.image.ImageRejectedException;
 import io.imagestream.image.Interpolation;
 import io.imagestream.model.LoadedModel;
-import io.imagestream.model.ModelArtifact;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
@@ -32,10 +33,12 @@ final class PredictCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "FILE", description = "Model artifact.")
+  @Option(names = "--model", paramLabel = "FILE",
+      description = "Model artifact (default: imagestream.model.file when it exists, else the model bundled in the jar).")
   Path model;
 
-  @Option(names = "--max-pixels", defaultValue = "40000000", description = "Refuse images with more pixels (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--max-pixels", defaultValue = "" + ImagestreamConfig.DEFAULT_DECODE_MAX_PIXELS,
+      description = "Refuse images with more pixels (default: ${DEFAULT-VALUE}).")
   long maxPixels;
 
   @Option(names = "--top", paramLabel = "[K]", parameterConsumer = OptionalCount.class,
@@ -59,7 +62,7 @@ final class PredictCommand implements Callable<Integer> {
     if (top != null && top < 1) {
       throw new Errors.UserException("--top must be at least 1, got " + top);
     }
-    LoadedModel loaded = ModelArtifact.load(model);
+    LoadedModel loaded = ServiceSupport.offlineModel(model);
     ImagePreprocessor preprocessor = new ImagePreprocessor(loaded.inputShape(), maxPixels, Integer.MAX_VALUE,
         Interpolation.BILINEAR);
     int failures = 0;
@@ -78,6 +81,9 @@ final class PredictCommand implements Callable<Integer> {
       } catch (ImageRejectedException e) {
         failures++;
         err.println(image + ": " + e.reason() + ": " + e.getMessage());
+      } catch (NoSuchFileException e) {
+        failures++;
+        err.println(image + ": no such file");
       } catch (IOException e) {
         failures++;
         err.println(image + ": cannot read: " + e.getMessage());

@@ -70,6 +70,7 @@ final class PublishCommand implements Callable<Integer> {
     if (items.isEmpty()) {
       throw new Errors.UserException("no image files (" + ImageFolderDataset.IMAGE_EXTENSIONS + ") under " + paths);
     }
+    ServiceSupport.requireReachable(config);
     Map<String, Object> props = producerProperties(config);
     AtomicReference<Exception> failure = new AtomicReference<>();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
@@ -134,7 +135,7 @@ final class PublishCommand implements Callable<Integer> {
           items.add(new Item(file, relative.toString().replace('\\', '/'), label));
         }
       } else {
-        throw new Errors.UserException(path + " does not exist");
+        throw new Errors.UserException("no such file or folder: " + path);
       }
     }
     return items;

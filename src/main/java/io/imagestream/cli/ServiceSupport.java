@@ -32,12 +32,63 @@ final class ServiceSupport {
     }
   }
 
+  /**
+   * Fails at once when a port on 127.0.0.1 is taken, before any slow start-up work (a broker, topics, a model) that
+   * would end in "Address already in use".
+   */
+  static void requireFreePort(int port, String option) {
+    if (port == 0) {
+      return; // any free port
+    }
+    try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+    } catch (IOException e) {
+      throw new Errors.UserException("port " + port + " on 127.0.0.1 is taken (is another broker or demo running?); "
+          + "choose another with " + option, 3);
+    }
+  }
+
+  /** Milliseconds one bootstrap server may take to accept a TCP connection before it counts as unreachable. */
+  static final int CONNECT_TIMEOUT_MS = 3_000;
+
+  /**
+   * Fails at once, in one line, when no bootstrap server accepts a TCP connection. Kafka's clients would retry for a
+   * minute instead, logging a warning per attempt, before a timeout that does not say why.
+   */
+  static void requireReachable(ImagestreamConfig config) {
+    String servers = config.bootstrapServers();
+    String problem = null;
+    for (String server : servers.split(",")) {
+      String address = server.trim();
+      int colon = address.lastIndexOf(':');
+      if (colon <= 0) {
+        return; // not HOST:PORT: Kafka's client names the bad setting itself
+      }
+      String host = address.substring(0, colon).replace("[", "").replace("]", "");
+      try (java.net.Socket socket = new java.net.Socket()) {
+        socket.connect(new java.net.InetSocketAddress(host, Integer.parseInt(address.substring(colon + 1))),
+            CONNECT_TIMEOUT_MS);
+        return;
+      } catch (NumberFormatException e) {
+        return;
+      } catch (java.net.UnknownHostException e) {
+        problem = "unknown host " + host;
+      } catch (IOException e) {
+        problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      }
+    }
+    throw new Errors.UserException("cannot reach Kafka at " + servers + " (" + problem + "); start a broker with "
+        + "'imagestream broker' (java -jar target/imagestream.jar broker), or point --bootstrap-servers at yours", 3);
+  }
+
   static TopicInitializer.Report ensureTopics(ImagestreamConfig config) {
+    requireReachable(config);
     try (Admin admin = Admin.create(adminProperties(config))) {
       return new TopicInitializer(admin).ensure(ProjectTopics.specs(config), Duration.ofSeconds(60));
     } catch (TimeoutException e) {
       throw new Errors.UserException("Kafka at " + config.bootstrapServers() + " did not answer in 60 s; is a broker "
-          + "running there? (start one with: java -jar target/imagestream.jar broker)", 3);
+          + "running there? (start one with 'imagestream broker')", 3);
     } catch (AuthenticationException e) {
       throw authenticationFailed(config, e);
     }
@@ -56,6 +107,20 @@ final class ServiceSupport {
   /** The Admin client's settings: the passthrough ones (security...) as they are. */
   static java.util.Map<String, Object> adminProperties(ImagestreamConfig config) {
     return config.clientProperties();
+  }
+
+  /**
+   * The model of the offline commands ({@code predict}, {@code evaluate}): the given file, else the configured one
+   * ({@code IMAGESTREAM_MODEL_FILE}) when it exists, else the default model bundled in the jar.
+   */
+  static LoadedModel offlineModel(Path file) throws IOException, InvalidModelException {
+    if (file == null) {
+      return loadModel(null, ImagestreamConfig.load(null, System.getenv(), java.util.Map.of()));
+    }
+    if (!Files.exists(file)) {
+      throw new Errors.UserException("no such model file: " + file);
+    }
+    return ModelArtifact.load(file);
   }
 
   /** The given file, else the configured one when it exists, else the default model bundled in the jar. */

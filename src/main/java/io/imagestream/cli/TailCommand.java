@@ -53,6 +53,7 @@ final class TailCommand implements Callable<Integer> {
     ImagestreamConfig config = kafka.config();
     String name = topic != null ? topic : config.getString(ImagestreamConfig.TOPIC_PREDICTIONS);
     boolean predictions = name.equals(config.getString(ImagestreamConfig.TOPIC_PREDICTIONS));
+    ServiceSupport.requireReachable(config);
     try {
       tail(config, name, predictions, spec.commandLine().getOut());
     } catch (AuthenticationException e) {

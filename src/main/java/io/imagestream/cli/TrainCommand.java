@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {"The trainer sidecar: learns from the labelled-images topic, checks each candidate on held-out "
         + "images against the live model, and publishes it to the models topic only if it is not worse.",
-        "Settings: imagestream.trainer.* (see README)."})
+        "Settings: imagestream.trainer.* (docs/reference.md)."})
 final class TrainCommand implements Callable<Integer> {
   @Mixin
   KafkaOptions kafka;
@@ -26,10 +26,12 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", defaultValue = "9401", description = "Port of /metrics and /health (default: ${DEFAULT-VALUE}; 0 picks one).")
   int metricsPort;
 
-  @Option(names = "--min-new-labels", description = "Retrain after this many new labels (imagestream.trainer.min.new.labels, default 1000).")
+  @Option(names = "--min-new-labels", description = "Retrain after this many new labels ("
+      + ImagestreamConfig.TRAINER_MIN_NEW_LABELS + ", default " + ImagestreamConfig.DEFAULT_TRAINER_MIN_NEW_LABELS + ").")
   Integer minNewLabels;
 
-  @Option(names = "--epochs", description = "Epochs per retraining (imagestream.trainer.epochs, default 3).")
+  @Option(names = "--epochs", description = "Epochs per retraining (" + ImagestreamConfig.TRAINER_EPOCHS + ", default "
+      + ImagestreamConfig.DEFAULT_TRAINER_EPOCHS + ").")
   Integer epochs;
 
   @Override

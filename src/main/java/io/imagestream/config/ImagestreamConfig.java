@@ -85,6 +85,13 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String TRAINER_SEED = "imagestream.trainer.seed";
   public static final String TRAINER_SHADOW_WINDOW = "imagestream.trainer.shadow.window";
 
+  // Defaults the command-line help quotes too (picocli's descriptions need compile-time constants).
+  public static final int DEFAULT_BATCH_SIZE = 32;
+  public static final long DEFAULT_BATCH_MAX_WAIT_MS = 20L;
+  public static final long DEFAULT_DECODE_MAX_PIXELS = 40_000_000L;
+  public static final int DEFAULT_TRAINER_MIN_NEW_LABELS = 1000;
+  public static final int DEFAULT_TRAINER_EPOCHS = 3;
+
   private static final ConfigDef DEFINITION = new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, DEFAULT_BOOTSTRAP_SERVERS, Importance.HIGH,
           "Kafka brokers, HOST:PORT[,...].")
@@ -100,12 +107,12 @@ public final class ImagestreamConfig extends AbstractConfig {
               + "header, for a person or a labelling tool to label onto the labelled topic.")
       .define(TOPICS_DIR, Type.STRING, "", Importance.LOW,
           "Folder of topic definitions; empty means ./topics when present, else the definitions inside the jar.")
-      .define(BATCH_SIZE, Type.INT, 32, Range.between(1, 4096), Importance.HIGH,
+      .define(BATCH_SIZE, Type.INT, DEFAULT_BATCH_SIZE, Range.between(1, 4096), Importance.HIGH,
           "A stream thread's micro-batch (over all its partitions) is run through the network as soon as it holds "
               + "this many images.")
       // 20 ms: under load batches fill by size long before; below it the shorter wait costs only spare capacity
       // (smaller batches), and it is most of the latency a read_committed consumer sees.
-      .define(BATCH_MAX_WAIT_MS, Type.LONG, 20L, Range.between(1, 60_000), Importance.HIGH,
+      .define(BATCH_MAX_WAIT_MS, Type.LONG, DEFAULT_BATCH_MAX_WAIT_MS, Range.between(1, 60_000), Importance.HIGH,
           "...or once its oldest image has waited this long (wall clock).")
       // 15 ms, with commit.interval.ms 1000: at half load (64x64 JPEGs, 2,100 images/s) p99 156-183 -> 93-101 ms
       // at 30 ms, and 88-92 -> 77-79 ms from 30 to 15 (commit.interval.ms 30 alone: 100-145 ms, and ~8 % less
@@ -119,7 +126,7 @@ public final class ImagestreamConfig extends AbstractConfig {
       .define(COMMIT_CAUGHT_UP_MAX_AGE_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
           "The classifier counts as keeping up while the images it forwards were read at most this long after "
               + "their record timestamp (producer clocks ahead count as keeping up).")
-      .define(DECODE_MAX_PIXELS, Type.LONG, 40_000_000L, Range.atLeast(1), Importance.MEDIUM,
+      .define(DECODE_MAX_PIXELS, Type.LONG, DEFAULT_DECODE_MAX_PIXELS, Range.atLeast(1), Importance.MEDIUM,
           "Images whose header declares more pixels (width x height) are refused before decoding (TOO_LARGE).")
       .define(DECODE_MAX_BYTES, Type.INT, 16 * 1024 * 1024, Range.atLeast(1), Importance.MEDIUM,
           "Encoded images larger than this are refused (TOO_LARGE).")
@@ -169,7 +176,7 @@ public final class ImagestreamConfig extends AbstractConfig {
           "Address the /metrics and /health endpoints bind to.")
       .define(TRAINER_GROUP_ID, Type.STRING, "imagestream-trainer", Importance.LOW,
           "Consumer group of the trainer on the labelled-images topic.")
-      .define(TRAINER_MIN_NEW_LABELS, Type.INT, 1000, Range.atLeast(1), Importance.HIGH,
+      .define(TRAINER_MIN_NEW_LABELS, Type.INT, DEFAULT_TRAINER_MIN_NEW_LABELS, Range.atLeast(1), Importance.HIGH,
           "Retrain once this many new labelled images have arrived...")
       .define(TRAINER_MAX_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.HIGH,
           "...or once this long has passed since the last training, if any new label arrived.")
@@ -183,7 +190,7 @@ public final class ImagestreamConfig extends AbstractConfig {
           "Labels beyond this many distinct classes are dead-lettered (TOO_MANY_CLASSES).")
       .define(TRAINER_MAX_EXAMPLES, Type.INT, 200_000, Range.atLeast(10), Importance.MEDIUM,
           "Labelled images kept in memory; the oldest are dropped beyond this.")
-      .define(TRAINER_EPOCHS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, "Epochs per retraining.")
+      .define(TRAINER_EPOCHS, Type.INT, DEFAULT_TRAINER_EPOCHS, Range.atLeast(1), Importance.MEDIUM, "Epochs per retraining.")
       .define(TRAINER_BATCH_SIZE, Type.INT, 32, Range.atLeast(1), Importance.LOW, "Training mini-batch size.")
       .define(TRAINER_LEARNING_RATE, Type.DOUBLE, 0.0005, Range.atLeast(0), Importance.LOW, "Adam learning rate.")
       .define(TRAINER_MARGIN, Type.DOUBLE, 0.0, Importance.HIGH,

@@ -103,10 +103,10 @@ class CliTest {
 
   @Test
   void aMissingRequiredOptionIsOneLineOnStderr() {
-    Run run = run("predict", "x.png");
-    assertNotEquals(0, run.exitCode(), run.toString());
+    Run run = run("fit", "x");
+    assertEquals(2, run.exitCode(), run.toString());
     assertEquals(1, run.errLines().size(), run.toString());
-    assertTrue(run.err().contains("--model"), run.toString());
+    assertTrue(run.err().contains("--out"), run.toString());
   }
 
   @Test
