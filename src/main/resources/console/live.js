@@ -11,7 +11,6 @@
     if (item.hasImage) {
       const img = Console.el('img');
       img.alt = item.id;
-      img.loading = 'lazy';
       img.addEventListener('error', () => img.replaceWith(Console.el('div', 'no-image', 'image gone')));
       img.src = '/img/live/' + item.seq;
       figure.appendChild(img);

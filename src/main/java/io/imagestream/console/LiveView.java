@@ -56,6 +56,10 @@ final class LiveView {
   private final ArrayDeque<DeadLetter> deadLetters = new ArrayDeque<>();
   private final RateMeter imageRate = new RateMeter(5);
   private final RateMeter deadLetterRate = new RateMeter(5);
+  /** Predictions shown per second at most, beyond a first page's worth. */
+  static final double SHOWN_PER_SECOND = 4;
+  private double showTokens;
+  private long lastRefillMs;
   private long waitingBytes;
   private long shownBytes;
   private long seq;
@@ -70,6 +74,8 @@ final class LiveView {
     this.budgetBytes = budgetBytes;
     this.maxImageBytes = maxImageBytes;
     this.clock = clock;
+    this.showTokens = recentImages;
+    this.lastRefillMs = clock.getAsLong();
   }
 
   /** An image from the images topic: kept until its prediction comes (or the budget needs the room). */
@@ -101,9 +107,20 @@ final class LiveView {
     ImageBytes image = waiting.remove(source);
     if (image != null) {
       waitingBytes -= image.size();
-      shownBytes += image.size();
     }
     long version = p.modelVersion() >= 0 ? p.modelVersion() : headerVersion;
+    servedModel = p.modelName();
+    servedVersion = version;
+    if (counted) {
+      classified++;
+      imageRate.record(clock.getAsLong());
+    }
+    if (!admitToShow()) {
+      return; // its image, if it came, is dropped with it
+    }
+    if (image != null) {
+      shownBytes += image.size();
+    }
     Item item = new Item(++seq, p.id(), p.label(), p.probability(), p.top(3), p.modelName(), version, p.produced(),
         p.classified(), image != null);
     recent.addLast(new Entry(item, source, image));
@@ -113,13 +130,23 @@ final class LiveView {
         shownBytes -= dropped.image.size();
       }
     }
-    servedModel = p.modelName();
-    servedVersion = version;
-    if (counted) {
-      classified++;
-      imageRate.record(clock.getAsLong());
-    }
     enforceBudget();
+  }
+
+  /**
+   * Whether the next prediction may take a place on the page: all of them at a few per second (a burst of a page's
+   * worth at once), a sample beyond that. At thousands per second every place would be taken again before a browser
+   * could fetch its picture, and nobody can watch that many anyway.
+   */
+  private boolean admitToShow() {
+    long now = clock.getAsLong();
+    showTokens = Math.min(recentImages, showTokens + (now - lastRefillMs) * SHOWN_PER_SECOND / 1000.0);
+    lastRefillMs = now;
+    if (showTokens < 1) {
+      return false;
+    }
+    showTokens--;
+    return true;
   }
 
   /** A dead letter: its image will get no prediction, so it stops waiting. */

@@ -67,6 +67,9 @@ final class ModelWatcher implements Runnable, AutoCloseable {
 
   private void check() {
     List<TopicPartition> partitions = KafkaClients.partitions(ends, List.of(topic.topic()), Duration.ofSeconds(10));
+    if (!ends.assignment().containsAll(partitions)) {
+      ends.assign(partitions); // else read_committed endOffsets warns about unassigned partitions
+    }
     Map<TopicPartition, Long> now = ends.endOffsets(partitions, Duration.ofSeconds(10));
     if (now.equals(lastEnds)) {
       return;
