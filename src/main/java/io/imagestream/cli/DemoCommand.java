@@ -2,6 +2,7 @@ package io.imagestream.cli;
 
 import io.imagestream.classify.Prediction;
 import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.console.Console;
 import io.imagestream.kafka.EmbeddedKafkaBroker;
 import io.imagestream.metrics.MetricsServer;
 import io.imagestream.metrics.TrainerMetrics;
@@ -39,6 +40,10 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--metrics-port", defaultValue = "9400", description = "Port of /metrics and /health (default: ${DEFAULT-VALUE}).")
   int metricsPort;
+
+  @Option(names = "--console-port", defaultValue = "9402",
+      description = "Port of the web console on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks one).")
+  int consolePort;
 
   @Option(names = "--duration", paramLabel = "DURATION",
       description = "Stop after this long, e.g. 60s, 5m (default: until Ctrl-C).")
@@ -99,10 +104,21 @@ final class DemoCommand implements Callable<Integer> {
       broker.close();
       throw e;
     }
+    Console console;
+    try {
+      console = Console.start(config, "127.0.0.1", consolePort);
+    } catch (RuntimeException e) {
+      metrics.close();
+      classifier.close();
+      broker.close();
+      throw new Errors.UserException("cannot start the web console on 127.0.0.1:" + consolePort + " ("
+          + Errors.describe(e) + "); choose another --console-port", 3);
+    }
     LoadedModel model = classifier.initial;
     System.out.printf("classifier running with model %s v%d (%s, %d classes); metrics on http://127.0.0.1:%d/metrics%n",
         model.metadata().name(), model.metadata().version(), model.inputShape(), model.classNames().size(),
         metrics.port());
+    System.out.printf("web console on %s (live stream; /label for the uncertain images)%n", console.url());
     System.out.printf("publishing %d sample images at %d/s to '%s'; predictions from '%s':%n", samples.size(), rate,
         config.getString(ImagestreamConfig.TOPIC_IMAGES), config.getString(ImagestreamConfig.TOPIC_PREDICTIONS));
     System.out.printf("every 2 s: published = images sent, classified = predictions read back (and their rate), "
@@ -144,6 +160,7 @@ final class DemoCommand implements Callable<Integer> {
         trainerToClose.close();
         join(trainerThread);
       }
+      console.close();
       classifier.close();
       metrics.close();
       broker.close();

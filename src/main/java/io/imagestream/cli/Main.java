@@ -15,7 +15,8 @@ import picocli.CommandLine.Model.OptionSpec;
     subcommands = {
         DemoCommand.class, BrokerCommand.class, TopicsCommand.class, ClassifyCommand.class, TrainCommand.class,
         PublishCommand.class, TailCommand.class, FitCommand.class, EvaluateCommand.class, PredictCommand.class,
-        ImportKerasCommand.class, ModelsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        ImportKerasCommand.class, ModelsCommand.class, ConsoleCommand.class, BenchCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

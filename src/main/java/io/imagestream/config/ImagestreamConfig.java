@@ -85,6 +85,12 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String TRAINER_SEED = "imagestream.trainer.seed";
   public static final String TRAINER_SHADOW_WINDOW = "imagestream.trainer.shadow.window";
 
+  public static final String CONSOLE_TOKEN = "imagestream.console.token";
+  public static final String CONSOLE_RECENT_IMAGES = "imagestream.console.recent.images";
+  public static final String CONSOLE_RECENT_DEAD_LETTERS = "imagestream.console.recent.dead.letters";
+  public static final String CONSOLE_BUFFER_BYTES = "imagestream.console.buffer.bytes";
+  public static final String CONSOLE_QUEUE_MAX = "imagestream.console.queue.max";
+
   // Defaults the command-line help quotes too (picocli's descriptions need compile-time constants).
   public static final int DEFAULT_BATCH_SIZE = 32;
   public static final long DEFAULT_BATCH_MAX_WAIT_MS = 20L;
@@ -210,7 +216,21 @@ public final class ImagestreamConfig extends AbstractConfig {
       .define(TRAINER_SEED, Type.LONG, 42L, Importance.LOW, "Seed for weights, shuffling and augmentation.")
       .define(TRAINER_SHADOW_WINDOW, Type.INT, 500, Range.atLeast(1), Importance.LOW,
           "Shadow scoring: the candidate and the live model are also scored on the last this many labelled images "
-              + "read (training and held-out alike), reported beside the held-out score; the gate ignores it.");
+              + "read (training and held-out alike), reported beside the held-out score; the gate ignores it.")
+      .define(CONSOLE_TOKEN, Type.PASSWORD, null, Importance.HIGH,
+          "Access token of the web console ('console'): required when it listens on an address other than loopback "
+              + "(it refuses to start without one), optional on loopback. People open the console once as "
+              + "http://HOST:PORT/?token=TOKEN; a cookie keeps it. Never logged.")
+      .define(CONSOLE_RECENT_IMAGES, Type.INT, 48, Range.between(1, 1000), Importance.LOW,
+          "The web console keeps (and shows) this many of the most recent classified images.")
+      .define(CONSOLE_RECENT_DEAD_LETTERS, Type.INT, 20, Range.between(1, 1000), Importance.LOW,
+          "The web console keeps (and shows) this many of the most recent dead letters.")
+      .define(CONSOLE_BUFFER_BYTES, Type.LONG, 64L * 1024 * 1024, Range.atLeast(1024 * 1024), Importance.LOW,
+          "Memory the web console spends on image bytes: images waiting for their prediction plus those shown "
+              + "(the oldest are dropped first), and again as much for the labelling page's cache.")
+      .define(CONSOLE_QUEUE_MAX, Type.INT, 20_000, Range.atLeast(10), Importance.LOW,
+          "Images of the to-label topic the web console's labelling page keeps track of (id, guesses and "
+              + "position, not the bytes), oldest first; newer ones wait until older ones are labelled.");
 
   private final Map<String, String> passthrough;
 
