@@ -1,6 +1,7 @@
 package io.imagestream.classify;
 
 import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.kafka.ModelAssembler;
 import io.imagestream.kafka.ModelsTopic;
 import io.imagestream.metrics.ClassifierMetrics;
 import io.imagestream.model.InvalidModelException;
@@ -19,7 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows the models topic and hot-swaps newer versions into the {@link ServingModel}. Loading, verifying (sha256,
+ * Follows the models topic and hot-swaps newer versions into the {@link ServingModel}. A chunked artifact is put
+ * together first (a version missing chunks or its manifest is never served, and newer ones are served regardless).
+ * Loading, verifying (HMAC when a signing key is set, sha256 of the whole artifact,
  * the network's digest, input shape, class count) and a warm-up run all happen here, off the processing path; the
  * swap itself is one atomic reference change that the next batch picks up. A model that fails any check is refused
  * with a log line and a metric, and the current one keeps serving.
@@ -34,6 +37,7 @@ public final class ModelFollower implements AutoCloseable {
   private final int warmUpBatch;
   private final byte[] signingKey;
   private final boolean background;
+  private final ModelAssembler assembler; // used by the follower thread only
   private final AtomicBoolean running = new AtomicBoolean();
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private Thread thread;
@@ -62,6 +66,10 @@ public final class ModelFollower implements AutoCloseable {
     this.serving = serving;
     this.metrics = metrics;
     this.warmUpBatch = warmUpBatch;
+    // Only newer versions of our model are put together: replaying older ones would cost memory and time.
+    this.assembler = new ModelAssembler(
+        (name, version) -> name.equals(modelName) && version > serving.current().metadata().version(),
+        waiting -> LOG.info("model {}: waiting for the rest", waiting.describe()));
   }
 
   /** A follower as the classify command runs one: batch size, signing key and priority from the config. */
@@ -111,7 +119,7 @@ public final class ModelFollower implements AutoCloseable {
       c.seekToBeginning(partitions);
       while (running.get()) {
         for (ConsumerRecord<byte[], byte[]> record : c.poll(Duration.ofMillis(500))) {
-          ModelsTopic.toEntry(record).ifPresent(this::consider);
+          onRecord(record);
         }
       }
     } catch (WakeupException e) {
@@ -119,6 +127,14 @@ public final class ModelFollower implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.error("stopped following {}: {}", topic.topic(), e.toString());
     }
+  }
+
+  /** One record of the models topic, in offset order: a chunk, a manifest, a single-record artifact, a tombstone. */
+  void onRecord(ConsumerRecord<byte[], byte[]> record) {
+    assembler.add(record).ifPresent(entry -> {
+      consider(entry);
+      assembler.prune(); // what a newer version made obsolete, e.g. a half-published one
+    });
   }
 
   /** Swaps the entry in when it is a newer version of our model and passes every check. */

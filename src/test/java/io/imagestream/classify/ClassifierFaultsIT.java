@@ -63,7 +63,7 @@ class ClassifierFaultsIT {
         KafkaTestCluster.createTopics(bootstrap, new TopicSpec(topic, 3, (short) 1, Map.of()));
       }
       KafkaTestCluster.createTopics(bootstrap, new TopicSpec(models, 1, (short) 1,
-          Map.of("cleanup.policy", "compact", "max.message.bytes", "67108864")));
+          Map.of("cleanup.policy", "compact", "max.message.bytes", "1048588")));
       publish(bootstrap, models, 1); // the classifier starts from the newest valid model on the topic
       Path config = writeConfig(images, predictions, dlq, models);
 

@@ -47,7 +47,7 @@ class HotSwapIT {
     ClassifierIT.Setup setup = ClassifierIT.Setup.create(name);
     String models = KafkaTestCluster.uniqueTopic(name + "-models");
     KafkaTestCluster.createTopics(new TopicSpec(models, 1, (short) 1, Map.of("cleanup.policy", "compact",
-        "max.message.bytes", "67108864")));
+        "max.message.bytes", "1048588")));
     ServingModel serving = new ServingModel(TestModels.darkLight());
     ClassifierMetrics metrics = ClassifierMetrics.discarding();
     ClassifierService service = new ClassifierService(setup.config(), serving, metrics);

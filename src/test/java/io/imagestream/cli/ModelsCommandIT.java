@@ -25,7 +25,7 @@ class ModelsCommandIT {
   void publishListAndRollBack(@TempDir Path dir) throws Exception {
     String models = KafkaTestCluster.uniqueTopic("cli-models");
     KafkaTestCluster.createTopics(new TopicSpec(models, 1, (short) 1, Map.of("cleanup.policy", "compact",
-        "max.message.bytes", "67108864")));
+        "max.message.bytes", "1048588")));
     Path config = Files.writeString(dir.resolve("c.properties"), "imagestream.topic.models=" + models + "\n"
         + "imagestream.model.name=dark-light\n");
     Path file = Files.write(dir.resolve("m.zip"), TestModels.darkLightArtifact());

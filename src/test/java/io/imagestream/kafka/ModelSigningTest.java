@@ -30,15 +30,16 @@ class ModelSigningTest {
   }
 
   @Test
-  void aSigningPublisherAddsTheSignatureHeaderAndAnUnsignedOneDoesNot() throws Exception {
+  void aSigningPublisherSignsTheWholeArtifactInTheManifestAndAnUnsignedOneDoesNot() {
     byte[] artifact = TestModels.darkLightArtifact();
-    ProducerRecord<byte[], byte[]> signed = ModelsTopic.Publisher.record("models", artifact,
-        ModelArtifact.readMetadata(artifact), KEY);
+    java.util.List<ProducerRecord<byte[], byte[]>> signed = ModelChunks.records("models", 0, "dark-light", 1, artifact,
+        KEY, 1000);
+    ProducerRecord<byte[], byte[]> manifest = signed.get(signed.size() - 1);
     assertEquals(ModelsTopic.signature(KEY, artifact),
-        new String(signed.headers().lastHeader(ModelsTopic.SIGNATURE_HEADER).value(), StandardCharsets.UTF_8));
-    ProducerRecord<byte[], byte[]> unsigned = ModelsTopic.Publisher.record("models", artifact,
-        ModelArtifact.readMetadata(artifact), null);
-    assertNull(unsigned.headers().lastHeader(ModelsTopic.SIGNATURE_HEADER));
+        new String(manifest.headers().lastHeader(ModelsTopic.SIGNATURE_HEADER).value(), StandardCharsets.UTF_8));
+    java.util.List<ProducerRecord<byte[], byte[]>> unsigned = ModelChunks.records("models", 0, "dark-light", 1,
+        artifact, null, 1000);
+    unsigned.forEach(r -> assertNull(r.headers().lastHeader(ModelsTopic.SIGNATURE_HEADER)));
   }
 
   @Test

@@ -34,7 +34,7 @@ class TopicDefinitionsTest {
     assertEquals(new TopicSpec("labelled-images", 3, (short) 1,
         Map.of("max.message.bytes", MiB16, "retention.ms", "-1")), specs.get("labelled-images"));
     assertEquals(new TopicSpec("models", 1, (short) 1, Map.of("cleanup.policy", "compact",
-        "max.message.bytes", "67108864", "retention.ms", "-1", "min.compaction.lag.ms", "604800000")), specs.get("models"));
+        "max.message.bytes", "1048588", "retention.ms", "-1", "min.compaction.lag.ms", "604800000")), specs.get("models"));
     assertEquals(new TopicSpec("to-label", 3, (short) 1,
         Map.of("max.message.bytes", MiB16, "retention.ms", "604800000")), specs.get("to-label"));
   }

@@ -41,7 +41,7 @@ class TrainerIT {
       String models = KafkaTestCluster.uniqueTopic(name + "-models");
       String dlq = KafkaTestCluster.uniqueTopic(name + "-dlq");
       KafkaTestCluster.createTopics(new TopicSpec(labelled, 2, (short) 1, Map.of()),
-          new TopicSpec(models, 1, (short) 1, Map.of("cleanup.policy", "compact", "max.message.bytes", "67108864")),
+          new TopicSpec(models, 1, (short) 1, Map.of("cleanup.policy", "compact", "max.message.bytes", "1048588")),
           new TopicSpec(dlq, 1, (short) 1, Map.of()));
       Map<String, String> s = new HashMap<>();
       s.put(ImagestreamConfig.BOOTSTRAP_SERVERS, KafkaTestCluster.bootstrapServers());
