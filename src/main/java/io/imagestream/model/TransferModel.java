@@ -41,7 +41,30 @@ public final class TransferModel {
     }
   }
 
+  /** A trained network to take a base from, with what its input needs. */
+  public record Source(MultiLayerNetwork network, InputShape input, ModelMetadata.Preprocessing preprocessing,
+                       String description) {}
+
   private TransferModel() {}
+
+  /**
+   * Reads the network a base is taken from: an imagestream model artifact ({@code .zip}) or a Keras 2 / tf.keras
+   * {@code .h5} (a whole model or a base saved on its own; inputs rescaled by 1/255 as in the Keras tutorials).
+   */
+  public static Source readSource(java.nio.file.Path file) throws java.io.IOException, InvalidModelException,
+      KerasImport.UnsupportedModelException {
+    String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    if (name.endsWith(".h5") || name.endsWith(".hdf5")) {
+      KerasImport.Network keras = KerasImport.readNetwork(file);
+      InputShape shape = keras.input();
+      return new Source(keras.network(), shape, new ModelMetadata.Preprocessing(1.0 / 255, "bilinear",
+          shape.channels() == 1 ? "grayscale" : "rgb"), "Keras " + keras.kerasVersion() + " file " + file.getFileName());
+    }
+    LoadedModel model = ModelArtifact.load(file);
+    ModelMetadata m = model.metadata();
+    return new Source(model.network(), model.inputShape(), m.preprocessing(), "model " + m.name() + " v" + m.version()
+        + " (" + m.architecture() + ", " + file.getFileName() + ")");
+  }
 
   /** How many of a network's layers form its convolutional base: up to its last convolution or pooling layer. */
   public static int baseLayerCount(MultiLayerNetwork network) {
