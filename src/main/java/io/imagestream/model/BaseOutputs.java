@@ -72,17 +72,42 @@ public final class BaseOutputs implements TrainingData {
 
   /** The base's outputs for every image, computed now, once. */
   static BaseOutputs cached(Base base, LabelledDataset images) {
+    return cached(base, images, null);
+  }
+
+  /**
+   * The base's outputs for every image, taken from {@code cache} where it has them (null: no cache) and computed now
+   * for the others.
+   */
+  static BaseOutputs cached(Base base, LabelledDataset images, BaseOutputCache cache) {
     float[][] rows = new float[images.size()][];
-    int[] all = new int[images.size()];
-    Arrays.setAll(all, i -> i);
-    for (int from = 0; from < all.length; from += BATCH) {
-      int to = Math.min(all.length, from + BATCH);
-      INDArray input = images.features(all, from, to);
+    String[] digests = new String[images.size()];
+    int[] missing = new int[images.size()];
+    int count = 0;
+    for (int i = 0; i < rows.length; i++) {
+      if (cache != null) {
+        digests[i] = ModelArtifact.sha256(images.pixels(i));
+        rows[i] = cache.get(digests[i]);
+      }
+      if (rows[i] == null) {
+        missing[count++] = i;
+      }
+    }
+    for (int from = 0; from < count; from += BATCH) {
+      int to = Math.min(count, from + BATCH);
+      INDArray input = images.features(missing, from, to);
       INDArray out = base.apply(input).reshape('c', to - from, base.outputSize());
       for (int i = from; i < to; i++) {
-        rows[i] = out.getRow(i - from).dup().data().asFloat();
+        rows[missing[i]] = out.getRow(i - from).dup().data().asFloat();
       }
       input.close();
+    }
+    if (cache != null) {
+      java.util.Map<String, float[]> current = new java.util.HashMap<>();
+      for (int i = 0; i < rows.length; i++) {
+        current.put(digests[i], rows[i]);
+      }
+      cache.keep(current);
     }
     return new BaseOutputs(images, base, rows);
   }

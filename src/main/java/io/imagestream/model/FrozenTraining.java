@@ -42,6 +42,13 @@ public final class FrozenTraining {
   public static Result fit(MultiLayerNetwork network, InputShape shape, List<Integer> frozen, double learningRate,
                            ModelTrainer.Options options, LabelledDataset train, LabelledDataset validation,
                            ModelTrainer.Listener listener) {
+    return fit(network, shape, frozen, learningRate, options, train, validation, listener, null);
+  }
+
+  /** @param cache base outputs of earlier trainings to reuse for the training images (null: none) */
+  public static Result fit(MultiLayerNetwork network, InputShape shape, List<Integer> frozen, double learningRate,
+                           ModelTrainer.Options options, LabelledDataset train, LabelledDataset validation,
+                           ModelTrainer.Listener listener, BaseOutputCache cache) {
     Set<Integer> frozenSet = new HashSet<>(frozen);
     int prefix = basePrefix(network, frozenSet);
     if (prefix >= network.getnLayers() || frozenSet.size() >= network.getnLayers()) {
@@ -53,10 +60,14 @@ public final class FrozenTraining {
     boolean cached = false;
     long start = System.nanoTime();
     if (prefix > 0) {
-      BaseOutputs.Base base = new BaseOutputs.Base(layers(network, shape, 0, prefix, Set.of(), learningRate), shape);
+      MultiLayerNetwork baseNetwork = layers(network, shape, 0, prefix, Set.of(), learningRate);
+      BaseOutputs.Base base = new BaseOutputs.Base(baseNetwork, shape);
       long bytes = base.outputSize() * 4L * (train.size() + (validation == null ? 0 : validation.size()));
       cached = options.augmentation().isNone() && bytes <= Runtime.getRuntime().maxMemory() / 4;
-      trainData = cached ? BaseOutputs.cached(base, train) : BaseOutputs.perBatch(base, train);
+      if (cached && cache != null) {
+        cache.begin(baseNetwork);
+      }
+      trainData = cached ? BaseOutputs.cached(base, train, cache) : BaseOutputs.perBatch(base, train);
       validationData = validation == null || validation.size() == 0 ? validation
           : BaseOutputs.cached(base, validation);
     }
