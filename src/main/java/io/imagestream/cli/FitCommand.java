@@ -39,7 +39,11 @@ import picocli.CommandLine.Spec;
         + "Fashion-MNIST (--fashion-mnist). Two classes: one sigmoid output; more: softmax.",
         "Prints loss/accuracy/val_loss/val_accuracy per epoch and writes the model artifact (FILE), its metadata "
             + "(FILE.json), digest (FILE.sha256), the per-epoch history (FILE.history.json, Keras' History.history) "
-            + "and its loss/accuracy curves (FILE.history.png)."})
+            + "and its loss/accuracy curves (FILE.history.png).",
+        "Transfer learning (--base MODEL): MODEL's layers up to its last convolution/pooling layer become a frozen "
+            + "base under a new head, Flatten -> Dense(--head-units, relu) -> Dropout(--head-dropout) -> output; input "
+            + "shape and preprocessing come from the base. Without augmentation each image goes through the base "
+            + "once. --fine-tune-layers K then also trains the base's last K layers at a lower learning rate."})
 final class FitCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -108,10 +112,40 @@ final class FitCommand implements Callable<Integer> {
   @Option(names = "--limit", paramLabel = "N", description = "Use at most N training images (a seeded sample).")
   Integer limit;
 
+  @Option(names = "--base", paramLabel = "MODEL", description = "Transfer learning: take the frozen convolutional "
+      + "base of MODEL, an imagestream model (.zip) or a Keras 2 / tf.keras .h5 (a whole model or a base saved on its "
+      + "own), and train a new head on DIR.")
+  Path base;
+
+  @Option(names = "--head-units", defaultValue = "256", paramLabel = "N",
+      description = "With --base: units of the head's Dense(relu) layer (default: ${DEFAULT-VALUE}).")
+  int headUnits;
+
+  @Option(names = "--head-dropout", defaultValue = "0.5", paramLabel = "RATE",
+      description = "With --base: the head's Dropout rate, as Keras' Dropout(rate) (default: ${DEFAULT-VALUE}; 0: none).")
+  double headDropout;
+
+  @Option(names = "--fine-tune-layers", defaultValue = "0", paramLabel = "K",
+      description = "With --base: after training the head, also train the base's last K layers (convolution and "
+          + "pooling layers count, as in Keras: 4 = VGG16's block 5) with the head (default: ${DEFAULT-VALUE}).")
+  int fineTuneLayers;
+
+  @Option(names = "--fine-tune-epochs", paramLabel = "N",
+      description = "With --fine-tune-layers: epochs of that second step (default: --epochs).")
+  Integer fineTuneEpochs;
+
+  @Option(names = "--fine-tune-learning-rate", paramLabel = "LR",
+      description = "With --fine-tune-layers: Adam learning rate of that second step (default: --learning-rate / 10).")
+  Double fineTuneLearningRate;
+
   @Override
   public Integer call() throws Exception {
+    if (base != null) {
+      return new TransferFit(this).run();
+    }
+    checkNoTransferOptions();
     PrintWriter console = spec.commandLine().getOut();
-    Data data = loadData();
+    Data data = loadData(null);
     console.printf("training %s on %d images (%s), validating on %d, classes %s%n", architecture,
         data.train.size(), data.train.shape(), data.validation.size(), data.train.classNames());
     MultiLayerNetwork network = Architectures.build(architecture, data.train.shape(), data.train.classNames().size(),
@@ -132,18 +166,37 @@ final class FitCommand implements Callable<Integer> {
         new ModelMetadata.Training(data.description, history.epochs().size(), batchSize, data.train.size(), data.validation.size(),
             metrics, Math.round(seconds * 10) / 10.0),
         Instant.now().toString(), null);
+    write(network, metadata, history, seconds);
+    return 0;
+  }
+
+  /** Writes the artifact, its history and plot, and says so. */
+  void write(MultiLayerNetwork network, ModelMetadata metadata, TrainingHistory history, double seconds)
+      throws Exception {
     ModelArtifact.write(out, network, metadata);
     LoadedModel check = ModelArtifact.load(out);
     Path historyJson = out.resolveSibling(out.getFileName() + ".history.json");
     Path historyPng = out.resolveSibling(out.getFileName() + ".history.png");
     history.writeJson(historyJson);
     Charts.writeHistoryPng(history, historyPng);
-    console.printf("wrote %s (%s, %.0f s); val_accuracy %.4f; history in %s and %s%n", out, check.inputShape(),
-        seconds, kept.valAccuracy(), historyJson.getFileName(), historyPng.getFileName());
-    return 0;
+    spec.commandLine().getOut().printf("wrote %s (%s, %.0f s); val_accuracy %.4f; history in %s and %s%n", out,
+        check.inputShape(), seconds, history.kept().valAccuracy(), historyJson.getFileName(), historyPng.getFileName());
   }
 
-  private Augmentation augmentation() {
+  private void checkNoTransferOptions() {
+    for (String option : List.of("--head-units", "--head-dropout", "--fine-tune-layers", "--fine-tune-epochs",
+        "--fine-tune-learning-rate")) {
+      if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+        throw new Errors.UserException(option + " needs --base MODEL");
+      }
+    }
+  }
+
+  boolean given(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
+  Augmentation augmentation() {
     if (shearRange < 0 || zoomRange < 0 || zoomRange >= 1) {
       throw new Errors.UserException("--shear-range must be >= 0 and --zoom-range in [0, 1)");
     }
@@ -153,9 +206,10 @@ final class FitCommand implements Callable<Integer> {
     return new Augmentation(shearRange, zoomRange, horizontalFlip);
   }
 
-  private record Data(LabelledDataset train, LabelledDataset validation, String description) {}
+  record Data(LabelledDataset train, LabelledDataset validation, String description) {}
 
-  private Data loadData() throws Exception {
+  /** @param baseShape the input shape a base dictates, or null to take --image-size and --channels */
+  Data loadData(InputShape baseShape) throws Exception {
     if (validationSplit != 0 && !(validationSplit > 0 && validationSplit < 1)) {
       throw new Errors.UserException("--validation-split must be between 0 and 1, got " + validationSplit);
     }
@@ -167,6 +221,10 @@ final class FitCommand implements Callable<Integer> {
         throw new Errors.UserException("no Fashion-MNIST IDX files in " + fashionMnist
             + " (apt-get install dataset-fashion-mnist)");
       }
+      if (baseShape != null && !baseShape.equals(FashionMnist.SHAPE)) {
+        throw new Errors.UserException("the base takes " + baseShape + " images; Fashion-MNIST's are "
+            + FashionMnist.SHAPE);
+      }
       LabelledDataset train = FashionMnist.load(fashionMnist, FashionMnist.Split.TRAIN);
       if (limit != null) {
         train = train.sample(limit, seed);
@@ -177,7 +235,7 @@ final class FitCommand implements Callable<Integer> {
     if (dir == null) {
       throw new Errors.UserException("give a folder of class sub-folders, or --fashion-mnist");
     }
-    InputShape shape = shape();
+    InputShape shape = baseShape != null ? baseShape : shape();
     ImagePreprocessor preprocessor = new ImagePreprocessor(shape, 100_000_000L, Integer.MAX_VALUE,
         Interpolation.BILINEAR);
     Path trainDir = Files.isDirectory(dir.resolve("train")) ? dir.resolve("train") : dir;
@@ -226,7 +284,7 @@ final class FitCommand implements Callable<Integer> {
   }
 
   /** Keras-style epoch lines under a progress bar. */
-  private static final class ConsoleListener implements ModelTrainer.Listener {
+  static final class ConsoleListener implements ModelTrainer.Listener {
     private final int epochs;
     private final PrintWriter out;
     private ProgressBar bar;

@@ -14,8 +14,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "import-keras", mixinStandardHelpOptions = true,
-    description = {"Turns a Keras 2 / tf.keras .h5 Sequential model (Conv2D, MaxPooling2D, Flatten, Dense, Dropout; "
-        + "channels_last; last layer Dense(1, sigmoid) or Dense(n, softmax)) into a model artifact.",
+    description = {"Turns a Keras 2 / tf.keras .h5 model (model.save('model.h5')) into a model artifact: a Sequential "
+        + "or a chain-shaped Functional model of Conv2D, MaxPooling2D, BatchNormalization, GlobalAveragePooling2D, "
+        + "Flatten, Dense and Dropout (channels_last; last layer Dense(1, sigmoid) or Dense(n, softmax)), including "
+        + "nested models such as Sequential([VGG16(include_top=False, ...), Flatten(), Dense(256), ...]).",
+        "Layers saved with trainable=False stay frozen when fit or the trainer trains the model further.",
         "Keeps its input shape; inputs are rescaled by 1/255 as in the Keras tutorials. Keras stores no class names: "
             + "give them with --classes in output order (flow_from_directory: sorted folder names)."})
 final class ImportKerasCommand implements Callable<Integer> {

@@ -13,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Preprocessed images with class indices, held compactly as 8-bit pixels (HWC, one block per image); turned into
  * network input one mini-batch at a time.
  */
-public final class LabelledDataset {
+public final class LabelledDataset implements TrainingData {
   private final InputShape shape;
   private final List<String> classNames;
   private final byte[] pixels;
@@ -38,10 +38,12 @@ public final class LabelledDataset {
     return classNames;
   }
 
+  @Override
   public int size() {
     return labels.length;
   }
 
+  @Override
   public int label(int index) {
     return labels[index];
   }
@@ -59,6 +61,7 @@ public final class LabelledDataset {
   }
 
   /** A seeded random subset, used to keep tests and quick runs small while still covering every class. */
+  @Override
   public LabelledDataset sample(int count, long seed) {
     int[] order = shuffledIndices(new Random(seed));
     return subset(Arrays.copyOf(order, Math.min(count, size())));
@@ -75,6 +78,7 @@ public final class LabelledDataset {
     return new LabelledDataset(shape, classNames, out, outLabels);
   }
 
+  @Override
   public int[] shuffledIndices(Random random) {
     int[] order = new int[size()];
     for (int i = 0; i < order.length; i++) {
@@ -90,11 +94,13 @@ public final class LabelledDataset {
   }
 
   /** Network input [n, c, h, w] for the given images, rescaled 1/255. */
+  @Override
   public INDArray features(int[] indices, int from, int to) {
     return features(indices, from, to, Augmentation.NONE, null);
   }
 
   /** Network input [n, c, h, w] for the given images, each randomly augmented, then rescaled 1/255. */
+  @Override
   public INDArray features(int[] indices, int from, int to, Augmentation augmentation, Random random) {
     int n = shape.pixelCount();
     float[] data = new float[(to - from) * n];
@@ -108,6 +114,7 @@ public final class LabelledDataset {
   }
 
   /** Targets: one-hot rows for softmax, or a single 0/1 column for a sigmoid output. */
+  @Override
   public INDArray targets(int[] indices, int from, int to, boolean sigmoid) {
     int width = sigmoid ? 1 : classNames.size();
     float[] data = new float[(to - from) * width];

@@ -20,6 +20,8 @@ import java.util.Map;
  * @param training       how it was trained and what it reached
  * @param createdAt      ISO-8601 instant
  * @param networkSha256  sha256 of the serialised network inside the artifact
+ * @param frozenLayers   indices of the network's layers that training leaves as they are (a transfer model's base,
+ *                       Keras' {@code trainable=False}); null or empty: every layer trains
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -34,7 +36,21 @@ public record ModelMetadata(
     String output,
     Training training,
     String createdAt,
-    String networkSha256) {
+    String networkSha256,
+    List<Integer> frozenLayers) {
+
+  /** A model whose layers all train. */
+  public ModelMetadata(String name, long version, long parentVersion, String architecture, List<String> classNames,
+                       Input input, Preprocessing preprocessing, String output, Training training, String createdAt,
+                       String networkSha256) {
+    this(name, version, parentVersion, architecture, classNames, input, preprocessing, output, training, createdAt,
+        networkSha256, null);
+  }
+
+  /** The frozen layer indices, empty when every layer trains. */
+  public List<Integer> frozen() {
+    return frozenLayers == null ? List.of() : frozenLayers;
+  }
 
   public static final String SOFTMAX = "softmax";
   public static final String SIGMOID = "sigmoid";
@@ -72,16 +88,16 @@ public record ModelMetadata(
 
   public ModelMetadata withVersion(long newVersion, long newParent) {
     return new ModelMetadata(name, newVersion, newParent, architecture, classNames, input, preprocessing, output,
-        training, createdAt, networkSha256);
+        training, createdAt, networkSha256, frozenLayers);
   }
 
   public ModelMetadata withNetworkSha256(String sha256) {
     return new ModelMetadata(name, version, parentVersion, architecture, classNames, input, preprocessing, output,
-        training, createdAt, sha256);
+        training, createdAt, sha256, frozenLayers);
   }
 
   public ModelMetadata withName(String newName) {
     return new ModelMetadata(newName, version, parentVersion, architecture, classNames, input, preprocessing, output,
-        training, createdAt, networkSha256);
+        training, createdAt, networkSha256, frozenLayers);
   }
 }

@@ -66,13 +66,13 @@ public final class ModelTrainer {
   }
 
   /** Trains in place; returns the figures of the epoch whose weights the network ends with. */
-  public EpochResult fit(MultiLayerNetwork network, LabelledDataset train, LabelledDataset validation,
+  public EpochResult fit(MultiLayerNetwork network, TrainingData train, TrainingData validation,
                          Listener listener) {
     return fitHistory(network, train, validation, listener).kept();
   }
 
   /** Trains in place, with early stopping when the options ask for it; returns every epoch's figures. */
-  public TrainingHistory fitHistory(MultiLayerNetwork network, LabelledDataset train, LabelledDataset validation,
+  public TrainingHistory fitHistory(MultiLayerNetwork network, TrainingData train, TrainingData validation,
                                     Listener listener) {
     boolean hasValidation = validation != null && validation.size() > 0;
     EarlyStopping stopping = new EarlyStopping(options.earlyStoppingPatience());
@@ -121,7 +121,7 @@ public final class ModelTrainer {
   record Scores(double loss, double accuracy) {}
 
   /** Mean cross-entropy loss and accuracy on a dataset, from one forward pass in batches. */
-  static Scores score(MultiLayerNetwork network, LabelledDataset data, boolean sigmoid) {
+  static Scores score(MultiLayerNetwork network, TrainingData data, boolean sigmoid) {
     int[] all = new int[data.size()];
     for (int i = 0; i < all.length; i++) {
       all[i] = i;

@@ -3,11 +3,14 @@ package io.imagestream.train;
 import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.model.Architectures;
 import io.imagestream.model.Augmentation;
+import io.imagestream.model.BaseOutputCache;
+import io.imagestream.model.FrozenTraining;
 import io.imagestream.model.LabelledDataset;
 import io.imagestream.model.LoadedModel;
 import io.imagestream.model.ModelMetadata;
 import io.imagestream.model.ModelTrainer;
 import io.imagestream.model.NetworkTransfer;
+import io.imagestream.model.TransferModel;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,9 +69,75 @@ public final class Retrainer {
   }
 
   private final Settings settings;
+  /** A transfer model's base outputs, reused from one retraining to the next while the base stays the same. */
+  private final BaseOutputCache baseOutputs = new BaseOutputCache();
 
   public Retrainer(Settings settings) {
     this.settings = settings;
+  }
+
+  /** The base-output cache: how many images of the last retraining it served, for tests and logs. */
+  public BaseOutputCache baseOutputCache() {
+    return baseOutputs;
+  }
+
+  /** A trained network and what the candidate's metadata says about how. */
+  private record Trained(MultiLayerNetwork network, ModelTrainer.EpochResult last, String start, String architecture,
+                         ModelMetadata.Preprocessing preprocessing, List<Integer> frozen) {}
+
+  /** A live model with frozen layers (a transfer model's base) is retrained as one: the frozen layers stay so. */
+  static boolean isTransfer(LoadedModel live, LabelledStore store) {
+    return live != null && !live.metadata().frozen().isEmpty() && live.inputShape().equals(store.shape());
+  }
+
+  /**
+   * Only the layers the live model says are trainable train; the frozen base runs forward only (its outputs reused
+   * from the last retraining where the images and the base are the same, when there is no augmentation). The same
+   * classes: a warm start of the whole trainable part; new classes (or no warm start): a new head on the base.
+   */
+  private Trained retrainTransfer(LoadedModel live, boolean sameTask, List<String> classes, LabelledDataset train,
+                                  long version, ModelTrainer.Options options) {
+    List<Integer> frozen = live.metadata().frozen();
+    MultiLayerNetwork network;
+    String start;
+    if (sameTask && settings.warmStart()) {
+      network = NetworkTransfer.warmStart(live.network());
+      start = "warm start from v" + live.metadata().version() + ", " + frozen.size() + " frozen layers kept";
+    } else {
+      int baseLayers = TransferModel.baseLayerCount(live.network());
+      network = TransferModel.build(live.network(), train.shape(), baseLayers, classes.size(),
+          TransferModel.headOf(live.network(), baseLayers), settings.seed() + version, settings.learningRate());
+      frozen = frozen.stream().filter(i -> i < baseLayers).toList();
+      start = "new head for " + classes.size() + " classes on the frozen base of v" + live.metadata().version();
+    }
+    FrozenTraining.Result result = FrozenTraining.fit(network, train.shape(), frozen, settings.learningRate(), options,
+        train, null, new ModelTrainer.Listener() {}, baseOutputs);
+    if (result.cachedBaseOutputs()) {
+      start += String.format(", base outputs: %d reused, %d computed", baseOutputs.hits(), baseOutputs.misses());
+    }
+    return new Trained(network, result.history().kept(), start, live.metadata().architecture(),
+        live.metadata().preprocessing(), frozen);
+  }
+
+  private Trained retrainWhole(LoadedModel live, boolean sameTask, List<String> classes, LabelledDataset train,
+                               long version, ModelTrainer.Options options) {
+    MultiLayerNetwork network;
+    String start;
+    if (sameTask && settings.warmStart()) {
+      network = NetworkTransfer.warmStart(live.network());
+      network.setLearningRate(settings.learningRate()); // the clone keeps the rate it was trained with otherwise
+      start = "warm start from v" + live.metadata().version();
+    } else {
+      network = Architectures.build(Architectures.KERAS_TUTORIAL_CNN, train.shape(), classes.size(),
+          settings.seed() + version, settings.learningRate());
+      int copied = live != null && live.inputShape().equals(train.shape()) && settings.warmStart()
+          ? NetworkTransfer.copyFeatureLayers(live.network(), network) : 0;
+      start = copied > 0 ? "new output layer for " + classes.size() + " classes, " + copied
+          + " feature layers from v" + live.metadata().version() : "fresh network";
+    }
+    ModelTrainer.EpochResult last = new ModelTrainer(options).fit(network, train, null, new ModelTrainer.Listener() {});
+    return new Trained(network, last, start, Architectures.KERAS_TUTORIAL_CNN, new ModelMetadata.Preprocessing(
+        1.0 / 255, "bilinear", train.shape().channels() == 1 ? "grayscale" : "rgb"), List.of());
   }
 
   public Outcome retrain(LabelledStore store, LoadedModel live, long version) {
@@ -102,35 +171,24 @@ public final class Retrainer {
     LabelledDataset train = store.dataset(classes, settings.heldOutPercent(), false);
 
     boolean sameTask = live != null && live.classNames().equals(classes) && live.inputShape().equals(store.shape());
-    MultiLayerNetwork network;
-    String start;
-    if (sameTask && settings.warmStart()) {
-      network = NetworkTransfer.warmStart(live.network());
-      network.setLearningRate(settings.learningRate()); // the clone keeps the rate it was trained with otherwise
-      start = "warm start from v" + live.metadata().version();
-    } else {
-      network = Architectures.build(Architectures.KERAS_TUTORIAL_CNN, store.shape(), classes.size(),
-          settings.seed() + version, settings.learningRate());
-      int copied = live != null && live.inputShape().equals(store.shape()) && settings.warmStart()
-          ? NetworkTransfer.copyFeatureLayers(live.network(), network) : 0;
-      start = copied > 0 ? "new output layer for " + classes.size() + " classes, " + copied
-          + " feature layers from v" + live.metadata().version() : "fresh network";
-    }
-    ModelTrainer trainer = new ModelTrainer(new ModelTrainer.Options(settings.epochs(), settings.batchSize(),
-        settings.seed() + version, settings.augmentation()));
+    ModelTrainer.Options options = new ModelTrainer.Options(settings.epochs(), settings.batchSize(),
+        settings.seed() + version, settings.augmentation());
     long begin = System.nanoTime();
-    ModelTrainer.EpochResult last = trainer.fit(network, train, null, new ModelTrainer.Listener() {});
+    Trained trained = isTransfer(live, store)
+        ? retrainTransfer(live, sameTask, classes, train, version, options)
+        : retrainWhole(live, sameTask, classes, train, version, options);
     double seconds = (System.nanoTime() - begin) / 1e9;
+    String start = trained.start();
+    MultiLayerNetwork network = trained.network();
 
     ModelMetadata metadata = new ModelMetadata(settings.modelName(), version,
-        live == null ? 0 : live.metadata().version(), Architectures.KERAS_TUTORIAL_CNN, classes,
-        ModelMetadata.Input.of(store.shape()), new ModelMetadata.Preprocessing(1.0 / 255, "bilinear",
-        store.shape().channels() == 1 ? "grayscale" : "rgb"),
+        live == null ? 0 : live.metadata().version(), trained.architecture(), classes,
+        ModelMetadata.Input.of(store.shape()), trained.preprocessing(),
         classes.size() == 2 ? ModelMetadata.SIGMOID : ModelMetadata.SOFTMAX,
         new ModelMetadata.Training("labelled-images stream (" + start + ")", settings.epochs(), settings.batchSize(),
-            train.size(), heldOut.size(), new LinkedHashMap<>(last.asMap()), Math.round(seconds * 10) / 10.0,
+            train.size(), heldOut.size(), new LinkedHashMap<>(trained.last().asMap()), Math.round(seconds * 10) / 10.0,
             labelledOffsets),
-        Instant.now().toString(), null);
+        Instant.now().toString(), null, trained.frozen().isEmpty() ? null : trained.frozen());
     LoadedModel candidate = LoadedModel.of(network, metadata);
     ValidationGate.Verdict verdict = new ValidationGate(settings.margin()).judge(candidate, live, heldOut);
     metadata.training().metrics().put("heldout_accuracy", verdict.candidateAccuracy());
