@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /** Turns imagestream settings into the classifier's Kafka Streams properties. */
@@ -76,10 +77,34 @@ public final class ClassifierStreamsConfig {
     if (caughtUpCommitsOn(config)) {
       props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, BACKLOG_COMMIT_INTERVAL_MS);
     }
+    replicationAndMembership(config, props);
     // Passthrough settings (security, tuning) come last so that users can override any of the above.
     props.putAll(config.clientProperties());
     return props;
   }
+
+  /**
+   * On a cluster: internal topics (the buffer's changelog) replicated like the project's topics, min.insync.replicas
+   * 2 from 3 replicas on; a stable instance id makes each stream thread a static group member (a restart within the
+   * session timeout moves no partition); standby replicas keep warm copies of the buffer on other instances.
+   */
+  private static void replicationAndMembership(ImagestreamConfig config, Properties props) {
+    int replication = config.getInt(ImagestreamConfig.TOPICS_REPLICATION_FACTOR);
+    if (replication > 0) {
+      props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replication);
+      if (replication >= MIN_INSYNC_FROM) {
+        props.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), "2");
+      }
+    }
+    String instanceId = config.getString(ImagestreamConfig.INSTANCE_ID);
+    if (!instanceId.isBlank()) {
+      // Kafka Streams appends "-<thread index>" per stream thread.
+      props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId.strip());
+    }
+    props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.getInt(ImagestreamConfig.STANDBY_REPLICAS));
+  }
+
+  private static final int MIN_INSYNC_FROM = 3;
 
   /** Kafka Streams' commit.interval.ms while caught-up commits are on (they are, by default, with exactly-once). */
   static final long BACKLOG_COMMIT_INTERVAL_MS = 1_000;

@@ -24,10 +24,17 @@ final class ServiceSupport {
 
   /** The embedded broker on 127.0.0.1:port, or a one-line reason why not. */
   static io.imagestream.kafka.EmbeddedKafkaBroker startBroker(int port, Path dataDir) {
+    return startBroker(port, dataDir, null);
+  }
+
+  /** As {@link #startBroker(int, Path)}; with a quorum, one node of that multi-node cluster on the quorum's host. */
+  static io.imagestream.kafka.EmbeddedKafkaBroker startBroker(int port, Path dataDir,
+                                                              io.imagestream.kafka.KraftQuorum quorum) {
+    String host = quorum == null ? "127.0.0.1" : quorum.host();
     try {
-      return io.imagestream.kafka.EmbeddedKafkaBroker.start(port, dataDir, java.util.Map.of());
+      return io.imagestream.kafka.EmbeddedKafkaBroker.start(port, dataDir, java.util.Map.of(), null, quorum);
     } catch (RuntimeException e) {
-      throw new Errors.UserException("cannot start a broker on 127.0.0.1:" + port + " (" + Errors.describe(e)
+      throw new Errors.UserException("cannot start a broker on " + host + ":" + port + " (" + Errors.describe(e)
           + "); is the port taken? try --port", 3);
     }
   }

@@ -38,6 +38,7 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String TOPIC_MODELS = "imagestream.topic.models";
   public static final String TOPIC_TO_LABEL = "imagestream.topic.to.label";
   public static final String TOPICS_DIR = "imagestream.topics.dir";
+  public static final String TOPICS_REPLICATION_FACTOR = "imagestream.topics.replication.factor";
 
   public static final String BATCH_SIZE = "imagestream.batch.size";
   public static final String BATCH_MAX_WAIT_MS = "imagestream.batch.max.wait.ms";
@@ -60,6 +61,8 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String MODEL_LOAD_BACKGROUND = "imagestream.model.load.background";
 
   public static final String APPLICATION_ID = "imagestream.classifier.application.id";
+  public static final String INSTANCE_ID = "imagestream.instance.id";
+  public static final String STANDBY_REPLICAS = "imagestream.classifier.standby.replicas";
   public static final String STREAM_THREADS = "imagestream.classifier.stream.threads";
   public static final String INFERENCE_THREADS = "imagestream.inference.threads";
   public static final String METRICS_HOST = "imagestream.metrics.host";
@@ -113,6 +116,10 @@ public final class ImagestreamConfig extends AbstractConfig {
               + "header, for a person or a labelling tool to label onto the labelled topic.")
       .define(TOPICS_DIR, Type.STRING, "", Importance.LOW,
           "Folder of topic definitions; empty means ./topics when present, else the definitions inside the jar.")
+      .define(TOPICS_REPLICATION_FACTOR, Type.INT, 0, Range.atLeast(0), Importance.HIGH,
+          "Replicas per partition of the topics imagestream creates, over the definitions' own (0 keeps them); from 3 "
+              + "on, those topics also get min.insync.replicas=2. Kafka Streams' internal topics (the classifier's "
+              + "changelog) follow the same factor; 0 leaves them at the broker's default.replication.factor.")
       .define(BATCH_SIZE, Type.INT, DEFAULT_BATCH_SIZE, Range.between(1, 4096), Importance.HIGH,
           "A stream thread's micro-batch (over all its partitions) is run through the network as soon as it holds "
               + "this many images.")
@@ -171,6 +178,14 @@ public final class ImagestreamConfig extends AbstractConfig {
               + "classifier that keeps every core busy then takes longer to swap. false: at normal priority.")
       .define(APPLICATION_ID, Type.STRING, "imagestream-classifier", Importance.MEDIUM,
           "Kafka Streams application.id of the classifier: instances with the same id share the work.")
+      .define(INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
+          "A name for this instance that stays the same across its restarts and differs from every other instance "
+              + "of the application (e.g. a StatefulSet pod name): its stream threads then join the group as static "
+              + "members (group.instance.id), so a restart within the session timeout moves no partition. Empty: "
+              + "dynamic members.")
+      .define(STANDBY_REPLICAS, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+          "Kafka Streams standby replicas (num.standby.replicas): warm copies of each task's buffer on other "
+              + "instances, so a task that moves restores less of its changelog.")
       .define(STREAM_THREADS, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM,
           "Stream threads per classifier instance (each runs its own batches on its own copy of the network); -1: "
               + "cores / ND4J's threads per network call (imagestream.inference.threads), at least 1.")

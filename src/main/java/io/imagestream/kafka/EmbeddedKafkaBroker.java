@@ -27,8 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A single-node Kafka (KRaft, combined broker + controller) running inside this JVM, listening on 127.0.0.1 only.
- * Used by the demo ("run everything on one machine") and by tests when no Docker engine is available.
+ * A Kafka node (KRaft, combined broker + controller) running inside this JVM: by default a single-node cluster
+ * listening on 127.0.0.1 only, used by the demo ("run everything on one machine") and by tests when no Docker engine
+ * is available; with a {@link KraftQuorum}, one node of a multi-node cluster whose defaults suit replication.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
@@ -41,6 +42,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final String MAX_BYTES = String.valueOf(64 * 1024 * 1024);
 
   private final KafkaRaftServer server;
+  private final String host;
   private final int port;
   private final int controllerPort;
   private final int saslSslPort; // 0: no SASL_SSL listener
@@ -48,9 +50,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final boolean deleteOnClose;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EmbeddedKafkaBroker(KafkaRaftServer server, int port, int controllerPort, int saslSslPort, Path dataDir,
-                              boolean deleteOnClose) {
+  private EmbeddedKafkaBroker(KafkaRaftServer server, String host, int port, int controllerPort, int saslSslPort,
+                              Path dataDir, boolean deleteOnClose) {
     this.server = server;
+    this.host = host;
     this.port = port;
     this.controllerPort = controllerPort;
     this.saslSslPort = saslSslPort;
@@ -93,6 +96,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** As {@link #start(int, Path, Map)}, plus a SASL_SSL listener when {@code saslSsl} is not null. */
   public static EmbeddedKafkaBroker start(int port, Path dataDir, Map<String, String> overrides,
                                           SaslSslListener saslSsl) {
+    return start(port, dataDir, overrides, saslSsl, null);
+  }
+
+  /**
+   * As {@link #start(int, Path, Map, SaslSslListener)}; with a {@code quorum}, this node joins the multi-node cluster
+   * it describes (its listeners on the quorum's host for this node, its controller port from the quorum) and returns
+   * once the quorum has elected a leader and this broker has caught up with the metadata, i.e. once enough of the other
+   * nodes run too.
+   */
+  public static EmbeddedKafkaBroker start(int port, Path dataDir, Map<String, String> overrides,
+                                          SaslSslListener saslSsl, KraftQuorum quorum) {
     long startNanos = System.nanoTime();
     boolean temporary = dataDir == null;
     Path dir;
@@ -103,15 +117,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     int brokerPort = port == 0 ? freePort() : port;
     // The controller port must be known up front: it is part of controller.quorum.voters.
-    int controllerPort = freePort();
+    int controllerPort = quorum == null ? freePort() : quorum.controllerPort();
+    String host = quorum == null ? HOST : quorum.host();
     int saslSslPort = saslSsl == null ? 0 : freePort();
 
     KafkaRaftServer server = null;
     try {
       Map<String, String> extra = saslSsl == null ? Map.of() : saslSslProperties(saslSsl);
-      KafkaConfig config = KafkaConfig.fromProps(
-          brokerProperties(brokerPort, controllerPort, saslSslPort, dir, extra, overrides));
-      formatIfNeeded(config, dir, saslSsl == null ? Map.of() : saslSsl.scramUsers());
+      Map<String, String> props = brokerProperties(host, brokerPort, controllerPort, saslSslPort, dir, extra);
+      if (quorum != null) {
+        props.putAll(clusterProperties(quorum));
+      }
+      if (overrides != null) {
+        props.putAll(overrides);
+      }
+      KafkaConfig config = KafkaConfig.fromProps(asProperties(props));
+      String clusterId = quorum == null ? Uuid.randomUuid().toString() : quorum.clusterId();
+      formatIfNeeded(config, dir, clusterId, saslSsl == null ? Map.of() : saslSsl.scramUsers());
       server = new KafkaRaftServer(config, Time.SYSTEM);
       server.startup();
     } catch (RuntimeException | Error e) {
@@ -124,8 +146,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       throw e;
     }
     log.info("Kafka broker listening on {}:{} (data in {}), started in {} ms",
-        HOST, brokerPort, dir, (System.nanoTime() - startNanos) / 1_000_000);
-    return new EmbeddedKafkaBroker(server, brokerPort, controllerPort, saslSslPort, dir, temporary);
+        host, brokerPort, dir, (System.nanoTime() - startNanos) / 1_000_000);
+    return new EmbeddedKafkaBroker(server, host, brokerPort, controllerPort, saslSslPort, dir, temporary);
   }
 
   /** Security settings of the SASL_SSL listener: SCRAM-SHA-512 over TLS, with the given keystore. */
@@ -143,8 +165,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
 
-  private static Properties brokerProperties(int port, int controllerPort, int saslSslPort, Path dir,
-                                              Map<String, String> extra, Map<String, String> overrides) {
+  private static Map<String, String> brokerProperties(String host, int port, int controllerPort, int saslSslPort,
+                                                      Path dir, Map<String, String> extra) {
     Map<String, String> p = new HashMap<>();
     p.put("process.roles", "broker,controller");
     p.put("node.id", String.valueOf(NODE_ID));
@@ -152,11 +174,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // restarts on the same data directory. A dynamic quorum would store the endpoint in the metadata log.
     p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
     p.put("controller.listener.names", CONTROLLER_LISTENER);
-    // All listeners on 127.0.0.1 only: the demo broker must not be reachable from the network.
-    String saslSsl = saslSslPort == 0 ? "" : "," + SASL_SSL_LISTENER + "://" + HOST + ":" + saslSslPort;
-    p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + "," + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort
+    // All listeners on one address, 127.0.0.1 unless a quorum names another: the demo broker must not be reachable
+    // from the network.
+    String saslSsl = saslSslPort == 0 ? "" : "," + SASL_SSL_LISTENER + "://" + host + ":" + saslSslPort;
+    p.put("listeners", "PLAINTEXT://" + host + ":" + port + "," + CONTROLLER_LISTENER + "://" + host + ":" + controllerPort
         + saslSsl);
-    p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port + saslSsl);
+    p.put("advertised.listeners", "PLAINTEXT://" + host + ":" + port + saslSsl);
     p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"
         + (saslSslPort == 0 ? "" : "," + SASL_SSL_LISTENER + ":SASL_SSL"));
     p.put("inter.broker.listener.name", "PLAINTEXT");
@@ -173,16 +196,38 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("message.max.bytes", MAX_BYTES);
     p.put("replica.fetch.max.bytes", MAX_BYTES);
     p.putAll(extra);
-    if (overrides != null) {
-      p.putAll(overrides);
-    }
+    return p;
+  }
+
+  /**
+   * A node of a multi-node cluster: the quorum's voters, and internal and new topics replicated as the cluster allows
+   * (three nodes or more: replication 3 with min.insync.replicas 2, so one broker may be down without stopping writes
+   * with acks=all or exactly-once transactions).
+   */
+  static Map<String, String> clusterProperties(KraftQuorum quorum) {
+    String replicas = String.valueOf(quorum.replicationFactor());
+    String minIsr = String.valueOf(quorum.minInSyncReplicas());
+    Map<String, String> p = new HashMap<>();
+    p.put("node.id", String.valueOf(quorum.nodeId()));
+    p.put("controller.quorum.voters", quorum.votersConfig());
+    p.put("default.replication.factor", replicas);
+    p.put("min.insync.replicas", minIsr);
+    p.put("offsets.topic.replication.factor", replicas);
+    p.put("transaction.state.log.replication.factor", replicas);
+    p.put("transaction.state.log.min.isr", minIsr);
+    p.put("share.coordinator.state.topic.replication.factor", replicas);
+    p.put("share.coordinator.state.topic.min.isr", minIsr);
+    return p;
+  }
+
+  private static Properties asProperties(Map<String, String> map) {
     Properties props = new Properties();
-    props.putAll(p);
+    props.putAll(map);
     return props;
   }
 
   /** What `kafka-storage format` does; skipped when the directory already holds a formatted node. */
-  private static void formatIfNeeded(KafkaConfig config, Path dir, Map<String, String> scramUsers) {
+  private static void formatIfNeeded(KafkaConfig config, Path dir, String clusterId, Map<String, String> scramUsers) {
     if (Files.exists(dir.resolve("meta.properties"))) {
       log.debug("Kafka data directory {} is already formatted", dir);
       return;
@@ -192,7 +237,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       Formatter formatter = new Formatter()
           .setPrintStream(out) // the Formatter prints to stdout by default
           .setNodeId(config.nodeId())
-          .setClusterId(Uuid.randomUuid().toString())
+          .setClusterId(clusterId)
           .setControllerListenerName(CONTROLLER_LISTENER)
           .setMetadataLogDirectory(config.metadataLogDir());
       if (!scramUsers.isEmpty()) {
@@ -222,7 +267,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   /** "127.0.0.1:PORT" */
   public String bootstrapServers() {
-    return HOST + ":" + port;
+    return host + ":" + port;
   }
 
   public int port() {
@@ -234,7 +279,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     if (saslSslPort == 0) {
       throw new IllegalStateException("this broker was started without a SASL_SSL listener");
     }
-    return HOST + ":" + saslSslPort;
+    return host + ":" + saslSslPort;
   }
 
   /** The KRaft controller's port (tests check that it is bound to 127.0.0.1 too). */
@@ -257,7 +302,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     if (deleteOnClose) {
       deleteRecursively(dataDir);
     }
-    log.info("Kafka broker on {}:{} stopped in {} ms", HOST, port, (System.nanoTime() - startNanos) / 1_000_000);
+    log.info("Kafka broker on {}:{} stopped in {} ms", host, port, (System.nanoTime() - startNanos) / 1_000_000);
   }
 
   private static void shutdownQuietly(KafkaRaftServer server) {

@@ -146,4 +146,28 @@ class ClassifierStreamsConfigTest {
     assertEquals(true, mainConsumer.get("processing.exception.handler.global.enabled"), mainConsumer.toString());
     assertTrue(new StreamsConfig(mainConsumer).getBoolean("processing.exception.handler.global.enabled"));
   }
+
+  @Test
+  void onAClusterInternalTopicsFollowTheTopicsReplicationFactor() {
+    Properties props = ClassifierStreamsConfig.of(ImagestreamConfig.of(Map.of(
+        ImagestreamConfig.TOPICS_REPLICATION_FACTOR, "3")));
+    assertEquals(3, props.get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
+    assertEquals("2", props.get(StreamsConfig.topicPrefix("min.insync.replicas")));
+    Properties single = ClassifierStreamsConfig.of(ImagestreamConfig.defaults());
+    assertFalse(single.containsKey(StreamsConfig.REPLICATION_FACTOR_CONFIG), "the broker's default otherwise");
+    assertFalse(single.containsKey(StreamsConfig.topicPrefix("min.insync.replicas")));
+  }
+
+  @Test
+  void anInstanceIdMakesStaticMembersAndStandbysAreASetting() {
+    Properties dynamic = ClassifierStreamsConfig.of(ImagestreamConfig.defaults());
+    assertFalse(dynamic.containsKey(StreamsConfig.mainConsumerPrefix("group.instance.id")));
+    Properties props = ClassifierStreamsConfig.of(ImagestreamConfig.of(Map.of(
+        ImagestreamConfig.INSTANCE_ID, "classifier-0", ImagestreamConfig.STANDBY_REPLICAS, "1")));
+    assertEquals("classifier-0", props.get(StreamsConfig.mainConsumerPrefix("group.instance.id")));
+    assertEquals(1, props.get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG));
+    // Kafka Streams gives every stream thread's consumer an id of its own
+    Map<String, Object> thread2 = new StreamsConfig(props).getMainConsumerConfigs("g", "c", 2);
+    assertEquals("classifier-0-2", thread2.get("group.instance.id"));
+  }
 }
