@@ -6,8 +6,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-[ -f target/imagestream.jar ] || mvn -q -B -DskipTests package
-CP="target/classes:$(ls target/lib/*.jar | tr '\n' ':')"
-mkdir -p target/decode-gc
-javac -nowarn -d target/decode-gc -cp "$CP" bench/decode-gc/DecodeGc.java
-exec java -Xmx1g ${JAVA_OPTS:-} -cp "target/decode-gc:$CP" io.imagestream.bench.DecodeGc "$@" 2>&1 | grep '^decode-gc'
+LOG_NAME=decode-gc
+. "$ROOT/scripts/lib.sh"
+CP="$(bench_tool_classpath decode-gc)"
+exec java -Xmx1g ${JAVA_OPTS:-} -cp "$CP" io.imagestream.bench.DecodeGc "$@" 2>&1 | grep '^decode-gc'

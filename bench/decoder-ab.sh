@@ -5,8 +5,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-[ -f target/imagestream.jar ] || mvn -q -B -DskipTests package
-CP="target/classes:$(ls target/lib/*.jar | tr '\n' ':')"
-mkdir -p target/decoder-ab
-javac -nowarn -d target/decoder-ab -cp "$CP" bench/decoder-ab/DecoderAB.java
-exec java -cp "target/decoder-ab:$CP" io.imagestream.bench.DecoderAB "$@" 2>&1 | grep -E '^(decode|pipeline)'
+LOG_NAME=decoder-ab
+. "$ROOT/scripts/lib.sh"
+CP="$(bench_tool_classpath decoder-ab)"
+exec java ${JAVA_OPTS:-} -cp "$CP" io.imagestream.bench.DecoderAB "$@" 2>&1 | grep -E '^(decode|pipeline)'

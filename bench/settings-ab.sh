@@ -10,8 +10,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-[ -f target/imagestream.jar ] || mvn -q -B -DskipTests package
-CP="target/classes:$(ls target/lib/*.jar | tr '\n' ':')${AP_JAR:+:$AP_JAR}"
-mkdir -p target/settings-ab
-javac -nowarn -d target/settings-ab -cp "$CP" bench/settings-ab/SettingsAB.java
-exec java ${JAVA_OPTS:-} -cp "target/settings-ab:$CP" io.imagestream.bench.SettingsAB "$@" 2>&1 | grep -E '^(pipeline|halfload)'
+LOG_NAME=settings-ab
+. "$ROOT/scripts/lib.sh"
+CP="$(bench_tool_classpath settings-ab)${AP_JAR:+:$AP_JAR}"
+exec java ${JAVA_OPTS:-} -cp "$CP" io.imagestream.bench.SettingsAB "$@" 2>&1 | grep -E '^(pipeline|halfload)'

@@ -25,48 +25,19 @@ TRAIN="${DASHBOARD_CHECK_TRAIN:-auto}"
 DASHBOARD="$ROOT/grafana/dashboards/imagestream.json"
 JAR="$ROOT/target/imagestream.jar"
 
-log() { printf '[check-dashboard %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+LOG_NAME=check-dashboard
+. "$ROOT/scripts/lib.sh"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/check-dashboard.XXXXXX")"
-PIDS=()
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do  # a clean stop (closing Kafka Streams, the broker) takes a few seconds
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+remove_work() {
   if [ "${DASHBOARD_CHECK_KEEP:-0}" = 1 ]; then
     log "kept $WORK"
   else
     rm -rf "$WORK"
   fi
-  exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-# Waits until URL answers 200, or fails after $2 seconds (or as soon as process $3 died).
-wait_http() {
-  local url=$1 seconds=$2 pid=$3
-  for _ in $(seq 1 "$seconds"); do
-    if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$url" 2>/dev/null; then
-      return 0
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      return 1
-    fi
-    sleep 1
-  done
-  return 1
-}
+STOP_SECONDS=20
+on_exit remove_work
 
 # --- Prometheus -------------------------------------------------------------------------------------------------
 if ! command -v prometheus >/dev/null; then
@@ -77,10 +48,7 @@ if ! command -v prometheus >/dev/null; then
 fi
 
 # --- the application ----------------------------------------------------------------------------------------------
-if [ ! -f "$JAR" ]; then
-  log "building $JAR"
-  mvn -B -ntp -q -DskipTests package
-fi
+ensure_jar
 
 # The demo serves ./models/default.zip, else the model bundled in the jar. When neither exists yet, a throwaway model
 # is trained in a few seconds from the bundled sample images (its accuracy does not matter here).
@@ -109,8 +77,8 @@ log "starting the demo (broker 127.0.0.1:$BROKER_PORT, metrics 127.0.0.1:$METRIC
 # --duration: a safety net should this script be killed without running its trap.
 (cd "$WORK/app" && IMAGESTREAM_METRICS_HOST=127.0.0.1 exec "${JAVA[@]}" -jar "$JAR" demo --port "$BROKER_PORT" \
   --metrics-port "$METRICS_PORT" --rate "$RATE" --duration 600s) > "$WORK/demo.log" 2>&1 &
-PIDS+=($!)
 DEMO_PID=$!
+track "$DEMO_PID"
 if ! wait_http "http://127.0.0.1:$METRICS_PORT/metrics" 180 "$DEMO_PID"; then
   log "the demo did not serve metrics:"; tail -30 "$WORK/demo.log"; exit 1
 fi
@@ -121,7 +89,7 @@ if [ "$TRAIN" != 0 ] && [[ "$TRAIN_HELP" == *--metrics-port* ]]; then
   log "starting the trainer (metrics 127.0.0.1:$TRAIN_METRICS_PORT)"
   (cd "$WORK/app" && IMAGESTREAM_METRICS_HOST=127.0.0.1 exec "${JAVA[@]}" -jar "$JAR" train \
     --bootstrap-servers "127.0.0.1:$BROKER_PORT" --metrics-port "$TRAIN_METRICS_PORT") > "$WORK/train.log" 2>&1 &
-  PIDS+=($!)
+  track $!
   TARGETS="$TARGETS, '127.0.0.1:$TRAIN_METRICS_PORT'"
 else
   log "no separate trainer to scrape ('train' has no --metrics-port yet, or DASHBOARD_CHECK_TRAIN=0)"
@@ -140,15 +108,16 @@ EOF
 log "starting Prometheus on 127.0.0.1:$PROM_PORT"
 prometheus --config.file="$WORK/prometheus.yml" --web.listen-address="127.0.0.1:$PROM_PORT" \
   --storage.tsdb.path="$WORK/prometheus-data" --log.level=warn > "$WORK/prometheus.log" 2>&1 &
-PIDS+=($!)
-if ! wait_http "http://127.0.0.1:$PROM_PORT/-/ready" 60 "${PIDS[-1]}"; then
+PROM_PID=$!
+track "$PROM_PID"
+if ! wait_http "http://127.0.0.1:$PROM_PORT/-/ready" 60 "$PROM_PID"; then
   log "Prometheus did not start:"; tail -20 "$WORK/prometheus.log"; exit 1
 fi
 
 log "scraping for ${SCRAPE_SECONDS}s"
 sleep "$SCRAPE_SECONDS"
 grep -E '^\[ *[0-9]+s\]' "$WORK/demo.log" | tail -1 || true
-for pid in "${PIDS[@]}"; do
+for pid in "${TRACKED_PIDS[@]}"; do
   kill -0 "$pid" 2>/dev/null || { log "a process died early; demo log:"; tail -30 "$WORK/demo.log"; exit 1; }
 done
 

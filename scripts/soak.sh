@@ -28,38 +28,20 @@ LABELLED_RATE="${SOAK_LABELLED_RATE:-0}"
 WARMUP="${SOAK_WARMUP_MINUTES:-1}"
 read -r -a JAVA_OPTS <<< "${SOAK_JAVA_OPTS:--Xms768m -Xmx768m -XX:+AlwaysPreTouch}"
 JAR="$ROOT/target/imagestream.jar"
-log() { printf '[soak %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+LOG_NAME=soak
+. "$ROOT/scripts/lib.sh"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/soak.XXXXXX")"
-DEMO_PID=""
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  if [ -n "$DEMO_PID" ]; then
-    kill -TERM "$DEMO_PID" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$DEMO_PID" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL "$DEMO_PID" 2>/dev/null || true
-    wait "$DEMO_PID" 2>/dev/null || true
-  fi
-  if [ "${SOAK_KEEP:-0}" = 1 ] || [ "$status" != 0 ]; then
+remove_work() {
+  if [ "${SOAK_KEEP:-0}" = 1 ] || [ "$1" != 0 ]; then
     log "kept $WORK"
   else
     rm -rf "$WORK"
   fi
-  exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit remove_work
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-if [ ! -f "$JAR" ]; then
-  log "building $JAR"
-  mvn -B -ntp -q -DskipTests package
-fi
+ensure_jar
 
 BROKER_PORT=$(free_port)
 METRICS_PORT=$(free_port)
@@ -71,6 +53,7 @@ log "demo for $MINUTES min at $RATE images/s (labelled $LABELLED_RATE/s), metric
   --port "$BROKER_PORT" --metrics-port "$METRICS_PORT" --rate "$RATE" --labelled-rate "$LABELLED_RATE" \
   --duration "$((MINUTES + WARMUP + 5))m") > "$WORK/demo.log" 2>&1 &
 DEMO_PID=$!
+track "$DEMO_PID"
 
 python3 - "$DEMO_PID" "$METRICS_PORT" "$MINUTES" "$WORK/samples.csv" "$WARMUP" <<'EOF'
 import os, re, shutil, subprocess, sys, time, urllib.request

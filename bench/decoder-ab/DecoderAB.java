@@ -45,13 +45,13 @@ public final class DecoderAB {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, null,
         Map.of("group.initial.rebalance.delay.ms", "3000"))) {
       byte[][] small = BenchImages.make(BenchImages.Kind.JPEG_64, 200, BenchImages.Kind.JPEG_64.ordinal());
-      bench.warmUpPipeline(broker, model, small, 32);
+      bench.warmUpPipeline(broker.bootstrapServers(), model, small, 32);
       for (BenchImages.Kind kind : kinds) {
         byte[][] images = BenchImages.make(kind, 200, kind.ordinal());
         int count = kind == BenchImages.Kind.JPEG_64 ? 20_000 : 6_000;
         for (int p = 0; p < pairs; p++) {
           for (String nativeJpeg : new String[] {"false", "true"}) {
-            double rate = bench.pipelineOnce(broker, model, images, 32, count,
+            double rate = bench.pipelineOnce(broker.bootstrapServers(), model, images, 32, count,
                 Map.of(ImagestreamConfig.DECODE_JPEG_NATIVE, nativeJpeg));
             System.out.printf("pipeline, %s, pair %d, native=%s: %.0f images/s%n", kind.label, p, nativeJpeg, rate);
           }

@@ -12,7 +12,7 @@ produced *and* flushed (acknowledged by the broker). A crash between the flush a
 batch after a restart (duplicates, never loss). Unlike the Java pipeline there are no transactions, so there is
 no exactly-once.
 
-The network and its weights come from a directory written by io.imagestream.bench.PythonPeer#exportWeights:
+The network and its weights come from a directory written by io.imagestream.bench.PeerWeights#exportWeights:
 model.json (architecture as a layer list, classes, input shape, preprocessing, tensor names/shapes/offsets) and
 weights.f32 (all tensors, little-endian float32, already in PyTorch's layout).
 
@@ -152,7 +152,7 @@ def main():
     parser.add_argument("--group", required=True, help="consumer group id")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-wait-ms", type=int, default=20)
-    parser.add_argument("--model", required=True, help="directory written by PythonPeer.exportWeights")
+    parser.add_argument("--model", required=True, help="directory written by PeerWeights.exportWeights")
     parser.add_argument("--max-images", type=int, default=0,
                         help="exit after this many input records (predicted + skipped); 0: no limit")
     parser.add_argument("--idle-exit", type=float, default=0,

@@ -4,30 +4,22 @@ import io.imagestream.classify.ClassifierService;
 import io.imagestream.classify.ClassifierStreamsConfig;
 import io.imagestream.classify.ClassifierTopology;
 import io.imagestream.classify.ModelFollower;
-import io.imagestream.classify.Prediction;
 import io.imagestream.classify.ServingModel;
 import io.imagestream.config.ImagestreamConfig;
 import io.imagestream.kafka.ModelsTopic;
 import io.imagestream.metrics.ClassifierMetrics;
 import io.imagestream.model.LoadedModel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -203,7 +195,7 @@ final class HalfLoad {
     ModelsTopic modelsTopic = new ModelsTopic(config.clientProperties(), models);
     long warmUpMs = settings.warmUp().toMillis();
     long windowMs = settings.window().toMillis();
-    Collector collector = new Collector(bootstrapServers, List.of(out, dlq));
+    HalfLoadCollector collector = new HalfLoadCollector(bootstrapServers, List.of(out, dlq));
     long publishedAt = 0;
     int produced = 0;
     long cpuAtWindow = 0;
@@ -220,7 +212,7 @@ final class HalfLoad {
     try (ClassifierService service = new ClassifierService(config, serving, metrics, streamsProps);
          ModelFollower follower = ModelFollower.of(config, modelsTopic, model.metadata().name(), serving,
              metrics);
-         Collector c = collector) {
+         HalfLoadCollector c = collector) {
       follower.start();
       service.start();
       waitRunning(service);
@@ -302,7 +294,7 @@ final class HalfLoad {
     BenchKafka.deleteTopics(bootstrapServers, in, out, dlq, toLabel, models,
         "bench-halfload-" + run + "-" + ClassifierTopology.PENDING_STORE + "-changelog");
     List<OutputLog.Output> outputs = collector.outputs();
-    return result(what, rate, produced / ((end - start) / 1000.0), produced, outputs, recorder, windowStartMs,
+    return HalfLoadAnalysis.result(what, rate, produced / ((end - start) / 1000.0), produced, outputs, recorder, windowStartMs,
         windowStartMs + windowMs, publishedAt, model, next, used, new Window(coresBusy, jitShare, warmUpSeconds,
             commits, GcPauses.Summary.of(gc.between(windowStartMs, windowStartMs + windowMs))), gc);
   }
@@ -330,111 +322,8 @@ final class HalfLoad {
     }
   }
 
-  private Result result(String what, double rate, double achieved, int produced, List<OutputLog.Output> outputs,
-                        BatchRecorder recorder, long windowStart, long windowEnd, long publishedAt,
-                        LoadedModel model, LoadedModel next, Map<String, String> used, Window window,
-                        GcPauses gc) {
-    int[] times = new int[produced]; // outputs per image
-    List<Double> latencies = new ArrayList<>();
-    List<Double> untilClassified = new ArrayList<>();
-    List<Double> untilReceived = new ArrayList<>();
-    int deadLetters = 0;
-    for (OutputLog.Output o : outputs) {
-      if (o.index() >= 0 && o.index() < produced) {
-        times[o.index()]++;
-      }
-      if (o.deadLetter()) {
-        deadLetters++;
-      }
-      if (o.inputTimestampMs() >= windowStart && o.inputTimestampMs() < windowEnd) {
-        latencies.add((double) o.latencyMs());
-        if (o.untilClassifiedMs() >= 0) {
-          untilClassified.add((double) o.untilClassifiedMs());
-        }
-        if (o.untilReceivedMs() >= 0) {
-          untilReceived.add((double) o.untilReceivedMs());
-        }
-      }
-    }
-    int lost = (int) Arrays.stream(times).filter(n -> n == 0).count();
-    int duplicated = (int) Arrays.stream(times).filter(n -> n > 1).count();
-    List<BatchRecorder.Batch> batches = recorder.batches().stream()
-        .filter(b -> b.atMs() >= windowStart && b.atMs() < windowEnd).toList();
-    Percentiles batchMs = Percentiles.of(batches.stream().map(BatchRecorder.Batch::millis).toList());
-    Percentiles batchSize = Percentiles.of(batches.stream().map(BatchRecorder.Batch::size).toList());
-    Swap swap = next == null ? null : swap(outputs, recorder, publishedAt, batches, batchMs, model, next, gc);
-    return new Result(what, rate, achieved, produced, outputs.size(), deadLetters, lost, duplicated,
-        Percentiles.of(latencies), batchMs, batchSize, swap, used, Percentiles.of(untilReceived),
-        Percentiles.of(untilClassified), window);
-  }
-
   /** The paced producer's linger.ms. */
   static final int LINGER_MS = 5;
-
-  /** The window around the swap: from 1 s before the new version was published to 2 s after it was swapped in. */
-  static final long SWAP_WINDOW_BEFORE_MS = 1_000;
-  static final long SWAP_WINDOW_AFTER_MS = 2_000;
-
-  private static Swap swap(List<OutputLog.Output> outputs, BatchRecorder recorder, long publishedAt,
-                           List<BatchRecorder.Batch> runBatches, Percentiles runBatchMs, LoadedModel model,
-                           LoadedModel next, GcPauses gc) {
-    long oldVersion = model.metadata().version();
-    long newVersion = next.metadata().version();
-    List<BatchRecorder.Event> swaps = recorder.swaps();
-    long swappedAt = swaps.isEmpty() ? 0 : swaps.get(0).atMs();
-    double loadSeconds = recorder.loads().isEmpty() ? Double.NaN : recorder.loads().get(0).nanos() / 1e9;
-    long from = publishedAt - SWAP_WINDOW_BEFORE_MS;
-    long to = (swappedAt > 0 ? swappedAt : publishedAt) + SWAP_WINDOW_AFTER_MS;
-    List<BatchRecorder.Batch> around = recorder.batches().stream()
-        .filter(b -> b.atMs() >= from && b.atMs() <= to).toList();
-    BatchRecorder.Batch worst = around.stream().max((a, b) -> Long.compare(a.nanos(), b.nanos())).orElse(null);
-    // the first batch after the swap ran with the new version (the swap happens between two batches)
-    double firstNew = recorder.batches().stream().filter(b -> swappedAt > 0 && b.atMs() >= swappedAt).findFirst()
-        .map(BatchRecorder.Batch::millis).orElse(Double.NaN);
-    // a control: the worst batch in an equally long stretch of the run just before the swap window, no swap in it
-    long length = to - from;
-    List<BatchRecorder.Batch> control = runBatches.stream()
-        .filter(b -> b.atMs() >= from - length && b.atMs() < from).toList();
-    BatchRecorder.Batch controlWorstBatch = control.stream().max((a, b) -> Long.compare(a.nanos(), b.nanos()))
-        .orElse(null);
-    double controlWorst = controlWorstBatch == null ? Double.NaN : controlWorstBatch.millis();
-    // batches flushed by the timeout at half load are smaller, and a full one takes longer by design
-    int worstSize = worst == null ? 0 : worst.size();
-    double medianSameSize = Percentiles.of(runBatches.stream().filter(b -> b.size() == worstSize)
-        .map(BatchRecorder.Batch::millis).toList()).p50();
-    List<Double> latencies = new ArrayList<>();
-    long oldCount = 0;
-    long newCount = 0;
-    Map<Integer, Boolean> newSeen = new HashMap<>();
-    int oldAfterNew = 0;
-    for (OutputLog.Output o : outputs) { // in the order consumed, which is offset order per partition
-      if (o.inputTimestampMs() >= from && o.inputTimestampMs() <= to) {
-        latencies.add((double) o.latencyMs());
-      }
-      if (o.deadLetter()) {
-        continue;
-      }
-      if (o.version() == newVersion) {
-        newCount++;
-        newSeen.put(o.partition(), true);
-      } else if (o.version() == oldVersion) {
-        oldCount++;
-        if (newSeen.getOrDefault(o.partition(), false)) {
-          oldAfterNew++;
-        }
-      }
-    }
-    return new Swap(publishedAt, swappedAt, from, to, loadSeconds, around.size(),
-        worst == null ? Double.NaN : worst.millis(), worstSize, worst == null ? 0 : worst.atMs(), medianSameSize,
-        runBatchMs.p50(),
-        firstNew, controlWorst, control.size(), Percentiles.of(latencies), oldVersion, newVersion, oldCount, newCount,
-        oldAfterNew, pausedDuring(gc, worst), pausedDuring(gc, controlWorstBatch));
-  }
-
-  /** GC pause time during a batch's network call (it was reported as the call ended), in ms; 0 without a batch. */
-  static long pausedDuring(GcPauses gc, BatchRecorder.Batch batch) {
-    return batch == null ? 0 : gc.pausedMs(batch.atMs() - Math.round(batch.millis()), batch.atMs());
-  }
 
   /** The settings that decide latency, as the classifier really ran with them. */
   static Map<String, String> settingsUsed(ImagestreamConfig config, Properties streamsProps) {
@@ -467,76 +356,4 @@ final class HalfLoad {
     }
   }
 
-  /** The read_committed consumer on predictions and dead letters, on its own thread. */
-  private static final class Collector implements AutoCloseable {
-    private final String bootstrapServers;
-    private final List<String> topics;
-    private final OutputLog outputs = new OutputLog();
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private volatile RuntimeException failure;
-    private Thread thread;
-
-    Collector(String bootstrapServers, List<String> topics) {
-      this.bootstrapServers = bootstrapServers;
-      this.topics = topics;
-    }
-
-    void start() {
-      String predictions = topics.get(0);
-      thread = new Thread(() -> {
-        try (KafkaConsumer<byte[], byte[]> consumer = BenchKafka.committedReader(bootstrapServers, topics)) {
-          while (running.get()) {
-            var records = consumer.poll(Duration.ofMillis(100));
-            long now = System.currentTimeMillis();
-            synchronized (this) {
-              for (ConsumerRecord<byte[], byte[]> r : records) {
-                int index = r.key() == null ? -1 : OutputLog.indexOf(new String(r.key(), StandardCharsets.UTF_8));
-                boolean deadLetter = !r.topic().equals(predictions);
-                Prediction.Timestamps at = deadLetter ? null : Prediction.fromJson(r.value()).timestamps();
-                outputs.add(new OutputLog.Output(index, r.timestamp(), now - r.timestamp(), version(r), deadLetter,
-                    r.partition(), at == null ? -1 : at.received() - r.timestamp(),
-                    at == null ? -1 : at.classified() - r.timestamp()));
-              }
-            }
-          }
-        } catch (RuntimeException e) {
-          failure = e;
-        }
-      }, "bench-collector");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    private static long version(ConsumerRecord<byte[], byte[]> r) {
-      Header h = r.headers().lastHeader(ClassifierTopology.MODEL_VERSION_HEADER);
-      try {
-        return h == null ? -1 : Long.parseLong(new String(h.value(), StandardCharsets.UTF_8));
-      } catch (NumberFormatException e) {
-        return -1;
-      }
-    }
-
-    synchronized int count() {
-      return outputs.size();
-    }
-
-    synchronized int distinct() {
-      if (failure != null) {
-        throw failure;
-      }
-      return outputs.distinct();
-    }
-
-    synchronized List<OutputLog.Output> outputs() {
-      return outputs.outputs();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      running.set(false);
-      if (thread != null) {
-        thread.join(10_000);
-      }
-    }
-  }
 }

@@ -54,7 +54,7 @@ class BenchmarkReportTest {
 
   @Test
   void theRatiosAreComputedFromTheSameRunsFigures() throws Exception {
-    String md = BenchmarkReport.markdown(List.of("| a | b | 1 |"), figures(), BenchmarkReport.Measured.NONE, 3,
+    String md = BenchmarkMarkdown.markdown(List.of("| a | b | 1 |"), figures(), BenchmarkReport.Measured.NONE, 3,
         false);
     assertTrue(md.contains("| pipeline / model only, 64x64 JPEG, batch 32 | ≥ 0.60 | 0.50 | missed by 0.10 (17 %) |"),
         md);
@@ -80,7 +80,7 @@ class BenchmarkReportTest {
 
   @Test
   void theNewMeasurementsGetSectionsAndTargetRows() throws Exception {
-    String md = BenchmarkReport.markdown(List.of("| a | b | 1 |"), figures(), measured(), 1, true);
+    String md = BenchmarkMarkdown.markdown(List.of("| a | b | 1 |"), figures(), measured(), 1, true);
     assertTrue(md.contains("| end-to-end p99 at half load, 64x64 RGB JPEG | ≤ 100 ms | 130 ms | missed by 30.0 ms "
         + "(30 %) |"), md);
     // worst 27 ms / median 9 ms = 3.00 against at most 2
@@ -115,7 +115,7 @@ class BenchmarkReportTest {
     for (int batch : new int[] {1, 8, 32, 128, 256}) {
       r.put("model64:" + batch, Math.min(6_200.0, 1_200.0 * batch));
     }
-    String md = BenchmarkReport.markdown(List.of(), r, BenchmarkReport.Measured.NONE, 1, true);
+    String md = BenchmarkMarkdown.markdown(List.of(), r, BenchmarkReport.Measured.NONE, 1, true);
     assertTrue(md.contains("| pipeline / per-record pipeline, 64x64 JPEG | ≥ 5.00 | 3.08 | missed by 1.92 (38 %) | "
         + "4,000 / 1,300 images/s; 5x needs 6,500 micro-batched, more than the network alone at its best batch size "
         + "(6,200): out of reach on this machine |"), md);
@@ -128,7 +128,7 @@ class BenchmarkReportTest {
   void peerFiguresGetARowAndARatio() throws Exception {
     Map<String, Double> r = figures();
     r.put("peer:pipeline:JPEG_64", 800.0);
-    String md = BenchmarkReport.markdown(List.of(), r, BenchmarkReport.Measured.NONE, 1, true);
+    String md = BenchmarkMarkdown.markdown(List.of(), r, BenchmarkReport.Measured.NONE, 1, true);
     assertTrue(md.contains("| Python peer | pipeline:JPEG_64 | 800 |"), md);
     assertTrue(md.contains("| pipeline / Python peer (confluent-kafka + PyTorch), 64x64 JPEG | ≥ 2.00 | 2.00 | met, 0.00 (0 %) above |"), md);
   }
@@ -136,7 +136,7 @@ class BenchmarkReportTest {
   @Test
   void theChartIsAPng(@TempDir Path dir) throws Exception {
     Path png = dir.resolve("b.png");
-    BenchmarkReport.chart(figures(), BenchmarkReport.Measured.NONE, png);
+    BenchmarkChart.chart(figures(), BenchmarkReport.Measured.NONE, png);
     BufferedImage image = ImageIO.read(png.toFile());
     assertNotNull(image);
     assertEquals(1000, image.getWidth());
@@ -145,7 +145,7 @@ class BenchmarkReportTest {
   @Test
   void theChartHasALatencyPanelWhenLatencyWasMeasured(@TempDir Path dir) throws Exception {
     Path png = dir.resolve("b.png");
-    BenchmarkReport.chart(figures(), measured(), png);
+    BenchmarkChart.chart(figures(), measured(), png);
     BufferedImage image = ImageIO.read(png.toFile());
     assertEquals(1000, image.getWidth());
     assertEquals(1000, image.getHeight()); // throughput 500 above latency 500
@@ -163,9 +163,9 @@ class BenchmarkReportTest {
 
   @Test
   void theJitShareOfTheMeasuredPipelineRoundsIsReportedWhenMeasured() {
-    assertEquals("", BenchmarkReport.jitText(Map.of()));
+    assertEquals("", BenchmarkMarkdown.jitText(Map.of()));
     int cores = Runtime.getRuntime().availableProcessors();
-    String text = BenchmarkReport.jitText(Map.of("jit:pipelineCompileMs", 6_000.0, "jit:pipelineWallMs", 60_000.0));
+    String text = BenchmarkMarkdown.jitText(Map.of("jit:pipelineCompileMs", 6_000.0, "jit:pipelineWallMs", 60_000.0));
     assertTrue(text.contains("6 s of CPU during the 60 s"), text);
     assertTrue(text.contains(String.format("(%.0f %% of the %d cores)", 10.0 / cores, cores)), text);
   }
@@ -184,7 +184,7 @@ class BenchmarkReportTest {
 
   @Test
   void theWarmUpRunsAreListedByInputInOrder() {
-    assertEquals("", BenchmarkReport.warmUpText(Map.of()));
+    assertEquals("", BenchmarkMarkdown.warmUpText(Map.of()));
     Map<String, Double> r = new HashMap<>();
     r.put("warmup:JPEG_64:1", 957.0);
     r.put("warmupjit:JPEG_64:1", 0.45);
@@ -192,7 +192,7 @@ class BenchmarkReportTest {
     r.put("warmupjit:JPEG_64:2", 0.08);
     r.put("warmup:PNG_GREY_28:1", 4100.0);
     r.put("warmupjit:PNG_GREY_28:1", 0.02);
-    String text = BenchmarkReport.warmUpText(r);
+    String text = BenchmarkMarkdown.warmUpText(r);
     assertTrue(text.contains("| 64x64 RGB JPEG | 957 (JIT 45 %), 1,880 (JIT 8 %) |"), text);
     assertTrue(text.contains("| 28x28 grey PNG | 4,100 (JIT 2 %) |"), text);
     assertFalse(text.contains("500x375"), "an input without warm-up runs has no row");
@@ -200,16 +200,16 @@ class BenchmarkReportTest {
 
   @Test
   void aFullRunMeasuresTheScaleOutFromHalfWaySoThatTheChildJvmsAreWarm() throws Exception {
-    String full = BenchmarkReport.markdown(List.of(), figures(), measured(), 1, false);
+    String full = BenchmarkMarkdown.markdown(List.of(), figures(), measured(), 1, false);
     assertTrue(full.contains("between the outputs at 50 % and 90 % of the backlog"), "full run");
     assertTrue(full.contains("JIT warm-up (the first half of the backlog)"), "full run says why");
-    String quick = BenchmarkReport.markdown(List.of(), figures(), measured(), 1, true);
+    String quick = BenchmarkMarkdown.markdown(List.of(), figures(), measured(), 1, true);
     assertTrue(quick.contains("between the outputs at 10 % and 90 % of the backlog"), "quick run");
   }
 
   @Test
   void theLatencyTableSplitsOffTheTimesUntilReadAndUntilClassifiedAndShowsTheCpuBusyAndTheCommits() throws Exception {
-    String md = BenchmarkReport.markdown(List.of(), figures(), measured(), 1, true);
+    String md = BenchmarkMarkdown.markdown(List.of(), figures(), measured(), 1, true);
     assertTrue(md.contains("| paced warm-up | CPU busy | images in window |"), "header");
     assertTrue(md.contains("until read p50 / p99 | until classified p50 / p99"), "header");
     assertTrue(md.contains("| 800 / 798 images/s | 25 s | 1.23 cores (JIT 3 %) | 12,000 |"),
@@ -224,10 +224,10 @@ class BenchmarkReportTest {
   @Test
   void thePeerIsAlsoComparedAtItsOwnGuaranteeWhenMeasured() {
     Map<String, Double> r = new HashMap<>(figures());
-    assertEquals("", BenchmarkReport.likeForLike(r));
+    assertEquals("", BenchmarkMarkdown.likeForLike(r));
     r.put(BenchmarkReport.AT_LEAST_ONCE_KEY, 2000.0);
     r.put("peer:pipeline:JPEG_64", 1000.0);
-    String text = BenchmarkReport.likeForLike(r);
+    String text = BenchmarkMarkdown.likeForLike(r);
     assertTrue(text.contains("at-least-once (as the peer runs) / exactly-once: 1.25"), text);
     assertTrue(text.contains("at-least-once pipeline / Python peer (both at-least-once): 2.00"), text);
   }
@@ -237,10 +237,10 @@ class BenchmarkReportTest {
     List<String> zen4 = List.of("processor\t: 0", "vendor_id\t: AuthenticAMD", "cpu family\t: 25", "model\t\t: 17",
         "model name\t: AMD EPYC", "flags\t\t: fpu sse2 avx2 avx512f avx512dq", "", "processor\t: 1",
         "cpu family\t: 99", "model name\t: other");
-    assertEquals("AMD EPYC (family 25, model 17; AVX-512)", BenchmarkReport.cpu(zen4));
+    assertEquals("AMD EPYC (family 25, model 17; AVX-512)", BenchMachine.cpu(zen4));
     List<String> zen2 = List.of("cpu family\t: 23", "model\t\t: 49", "model name\t: AMD EPYC", "flags\t\t: fpu avx2");
-    assertEquals("AMD EPYC (family 23, model 49; AVX2, no AVX-512)", BenchmarkReport.cpu(zen2));
-    assertEquals("some ARM board", BenchmarkReport.cpu(List.of("model name\t: some ARM board")));
-    assertEquals("unknown CPU", BenchmarkReport.cpu(List.of()));
+    assertEquals("AMD EPYC (family 23, model 49; AVX2, no AVX-512)", BenchMachine.cpu(zen2));
+    assertEquals("some ARM board", BenchMachine.cpu(List.of("model name\t: some ARM board")));
+    assertEquals("unknown CPU", BenchMachine.cpu(List.of()));
   }
 }

@@ -48,10 +48,10 @@ class GcPausesTest {
       long base = System.currentTimeMillis() + 3_600_000;
       gc.add(new GcPauses.Pause(base + 100, base + 125, "G1 Young Generation", "G1 Evacuation Pause"));
       // a 40 ms batch reported at +130 ran from +90: the whole 25 ms pause fell in it
-      assertEquals(25, HalfLoad.pausedDuring(gc, new BatchRecorder.Batch(base + 130, 32, 40_000_000L)));
+      assertEquals(25, HalfLoadAnalysis.pausedDuring(gc, new BatchRecorder.Batch(base + 130, 32, 40_000_000L)));
       // a 10 ms batch reported at +140 ran from +130: after the pause
-      assertEquals(0, HalfLoad.pausedDuring(gc, new BatchRecorder.Batch(base + 140, 32, 10_000_000L)));
-      assertEquals(0, HalfLoad.pausedDuring(gc, null));
+      assertEquals(0, HalfLoadAnalysis.pausedDuring(gc, new BatchRecorder.Batch(base + 140, 32, 10_000_000L)));
+      assertEquals(0, HalfLoadAnalysis.pausedDuring(gc, null));
     }
   }
 }

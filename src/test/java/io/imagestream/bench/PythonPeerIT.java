@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The benchmark's Python peer (bench/peer/peer.py) on a real broker: one prediction per decodable input, none lost or
  * duplicated, keys kept, bad records skipped, and the same probabilities as our Java model for the same image (the
- * weights are exported by {@link PythonPeer#exportWeights}). Skipped without /usr/bin/python3 and its modules.
+ * weights are exported by {@link PeerWeights#exportWeights}). Skipped without /usr/bin/python3 and its modules.
  */
 class PythonPeerIT {
   /** float32 in two libraries (DL4J im2col/oneDNN, PyTorch oneDNN): differences are ~1e-7; JSON rounds to 1e-6. */

@@ -34,8 +34,8 @@ class PythonPeerTest {
   @Test
   void exportsTheTutorialCnnInPyTorchLayout() throws Exception {
     LoadedModel model = Benchmark.untrained(new InputShape(64, 64, 3));
-    PythonPeer.exportWeights(model, dir);
-    JsonNode spec = new ObjectMapper().readTree(dir.resolve(PythonPeer.MODEL_JSON).toFile());
+    PeerWeights.exportWeights(model, dir);
+    JsonNode spec = new ObjectMapper().readTree(dir.resolve(PeerWeights.MODEL_JSON).toFile());
 
     assertEquals(List.of("conv", "maxpool", "conv", "maxpool", "dense", "dense"),
         spec.path("layers").findValuesAsText("type"));
@@ -48,7 +48,7 @@ class PythonPeerTest {
     assertEquals("[0,0]", spec.at("/layers/0/padding").toString());
     assertEquals("[2,2]", spec.at("/layers/1/stride").toString());
 
-    FloatBuffer weights = ByteBuffer.wrap(Files.readAllBytes(dir.resolve(PythonPeer.WEIGHTS)))
+    FloatBuffer weights = ByteBuffer.wrap(Files.readAllBytes(dir.resolve(PeerWeights.WEIGHTS)))
         .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     assertEquals(model.network().numParams(), weights.remaining(), "every parameter once");
 
@@ -74,7 +74,7 @@ class PythonPeerTest {
     LoadedModel model = LoadedModel.of(network, new ModelMetadata("x", 1, 0, "custom", List.of("a", "b"),
         ModelMetadata.Input.of(shape), null, ModelMetadata.SOFTMAX, null, null, null));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> PythonPeer.exportWeights(model, dir));
+        () -> PeerWeights.exportWeights(model, dir));
     assertEquals("layer 0 (BatchNormalization): not supported by the Python peer", e.getMessage());
   }
 

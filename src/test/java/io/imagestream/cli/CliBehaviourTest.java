@@ -42,8 +42,7 @@ class CliBehaviourTest {
       CliTest.Run run = CliTest.run(args.toArray(String[]::new));
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       String what = String.join(" ", command) + ": " + run;
-      assertEquals(3, run.exitCode(), what);
-      assertEquals(1, run.errLines().size(), what);
+      assertOneErrorLine(3, run, what);
       assertTrue(run.err().contains(address), what);
       assertTrue(run.err().contains("imagestream broker"), what);
       assertTrue(ms < ONE_LINE_WITHIN_MS, what + " took " + ms + " ms");
@@ -93,8 +92,7 @@ class CliBehaviourTest {
         new String[] {"predict", "--top", "0", "x.png"})) {
       CliTest.Run run = CliTest.run(args);
       String what = String.join(" ", args) + ": " + run;
-      assertEquals(2, run.exitCode(), what);
-      assertEquals(1, run.errLines().size(), what);
+      assertOneErrorLine(2, run, what);
       assertTrue(run.err().startsWith("imagestream " + args[0] + ": "), what);
     }
   }
@@ -102,8 +100,7 @@ class CliBehaviourTest {
   @Test
   void anUnknownCommandIsNamedOnce() {
     CliTest.Run run = CliTest.run("frobnicate");
-    assertEquals(2, run.exitCode(), run.toString());
-    assertEquals(1, run.errLines().size(), run.toString());
+    assertOneErrorLine(2, run, run.toString());
     assertTrue(run.err().startsWith("imagestream: unknown command 'frobnicate'"), run.toString());
     assertFalse(run.err().contains("imagestream imagestream"), run.toString());
   }
@@ -130,8 +127,7 @@ class CliBehaviourTest {
       long start = System.nanoTime();
       CliTest.Run run = CliTest.run("demo", "--port", Integer.toString(taken.getLocalPort()), "--metrics-port", "0");
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      assertEquals(3, run.exitCode(), run.toString());
-      assertEquals(1, run.errLines().size(), run.toString());
+      assertOneErrorLine(3, run, run.toString());
       assertTrue(run.err().contains(taken.getLocalPort() + " on 127.0.0.1 is taken"), run.toString());
       assertTrue(run.err().contains("--port"), run.toString());
       assertTrue(ms < 5_000, "no broker was started first: " + ms + " ms");
@@ -189,6 +185,12 @@ class CliBehaviourTest {
     public String toString() {
       return "exit " + exitCode + "\n--- out:\n" + out + "--- err:\n" + err;
     }
+  }
+
+  /** The command failed with this exit code and said why in exactly one line. */
+  private static void assertOneErrorLine(int exitCode, CliTest.Run run, Object context) {
+    assertEquals(exitCode, run.exitCode(), String.valueOf(context));
+    assertEquals(1, run.errLines().size(), String.valueOf(context));
   }
 
   /** A port nothing listens on (bound, then released). */

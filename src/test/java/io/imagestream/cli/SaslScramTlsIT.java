@@ -173,7 +173,7 @@ class SaslScramTlsIT {
     return all.toArray(String[]::new);
   }
 
-  /** A --config file as the README shows it: SASL_SSL, SCRAM-SHA-512, a PKCS12 truststore; then {@code extra}. */
+  /** A --config file as docs/operations.md shows it: SASL_SSL, SCRAM-SHA-512, a PKCS12 truststore; then {@code extra}. */
   private static Path clientConfig(String name, String password, Path trusted, String extra) throws IOException {
     return Files.writeString(dir.resolve(name + ".properties"), String.join("\n",
         "security.protocol=SASL_SSL",

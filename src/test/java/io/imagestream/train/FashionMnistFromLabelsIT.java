@@ -29,11 +29,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Real data, no manual step: Fashion-MNIST training images (as PNG files) streamed through labelled-images make an
- * untrained trainer publish a model, judged on the untouched test split. A short version of the full run the README
+ * untrained trainer publish a model, judged on the untouched test split. A short version of the full run docs/training.md
  * describes (all 60,000 images).
  */
 class FashionMnistFromLabelsIT {
-  // The CI version streams 8,000 images; the full run (README) streams all 60,000 with more epochs:
+  // The CI version streams 8,000 images; the full run (docs/training.md) streams all 60,000 with more epochs:
   // mvn verify -Dtest=none -Dit.test=FashionMnistFromLabelsIT -Dfashion.images=60000 -Dfashion.epochs=12 ...
   private static final int IMAGES = Integer.getInteger("fashion.images", 8_000);
   private static final int EPOCHS = Integer.getInteger("fashion.epochs", 4);
