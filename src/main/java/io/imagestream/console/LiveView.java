@@ -184,6 +184,11 @@ final class LiveView {
     }
   }
 
+  /** How many items the page shows at most. */
+  int capacity() {
+    return recentImages;
+  }
+
   /** The items newer than {@code afterSeq}, oldest first. */
   synchronized List<Item> itemsAfter(long afterSeq) {
     List<Item> items = new ArrayList<>();
