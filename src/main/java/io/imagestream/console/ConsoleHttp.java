@@ -230,6 +230,10 @@ final class ConsoleHttp implements AutoCloseable {
    * numbers every interval, until the browser leaves.
    */
   private void events(HttpExchange exchange, String after) throws IOException {
+    if ("HEAD".equals(exchange.getRequestMethod())) {
+      send(exchange, 200, "text/event-stream; charset=utf-8", new byte[0]);
+      return;
+    }
     if (!eventStreams.tryAcquire()) {
       text(exchange, 503, "too many open pages\n");
       return;
