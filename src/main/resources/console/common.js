@@ -28,8 +28,8 @@ const Console = {
   },
 
   /** The live numbers in the header and tiles both pages share; returns the event source. */
-  connect(onStatus, onImages) {
-    const source = new EventSource('/events');
+  connect(onStatus, onImages, afterSeq) {
+    const source = new EventSource('/events' + (afterSeq ? '?after=' + afterSeq : ''));
     const connection = document.getElementById('connection');
     source.addEventListener('open', () => {
       connection.textContent = 'live';

@@ -2,9 +2,9 @@
 'use strict';
 
 (() => {
-  const MAX_SHOWN = 48;
   const UNSURE = 0.6;
   const grid = document.getElementById('images');
+  let capacity = 28;
 
   function tile(item) {
     const figure = Console.el('figure', 'thumb' + (item.probability < UNSURE ? ' unsure' : ''));
@@ -40,7 +40,7 @@
     for (const item of items) {
       grid.prepend(tile(item)); // newest first
     }
-    while (grid.children.length > MAX_SHOWN) {
+    while (grid.children.length > capacity) {
       grid.removeChild(grid.lastChild);
     }
     document.getElementById('images-hint').hidden = grid.children.length > 0;
@@ -93,6 +93,7 @@
   }
 
   fetch('/api/live').then((r) => r.json()).then((state) => {
+    capacity = state.capacity;
     addImages(state.items);
     showStatus(state);
     let lastSeq = state.items.length ? state.items[state.items.length - 1].seq : 0;
@@ -102,6 +103,6 @@
         lastSeq = fresh[fresh.length - 1].seq;
         addImages(fresh);
       }
-    });
+    }, lastSeq);
   });
 })();

@@ -236,7 +236,7 @@ public final class ImagestreamConfig extends AbstractConfig {
           "Access token of the web console ('console'): required when it listens on an address other than loopback "
               + "(it refuses to start without one), optional on loopback. People open the console once as "
               + "http://HOST:PORT/?token=TOKEN; a cookie keeps it. Never logged.")
-      .define(CONSOLE_RECENT_IMAGES, Type.INT, 48, Range.between(1, 1000), Importance.LOW,
+      .define(CONSOLE_RECENT_IMAGES, Type.INT, 28, Range.between(1, 1000), Importance.LOW,
           "The web console keeps (and shows) this many of the most recent classified images.")
       .define(CONSOLE_RECENT_DEAD_LETTERS, Type.INT, 20, Range.between(1, 1000), Importance.LOW,
           "The web console keeps (and shows) this many of the most recent dead letters.")

@@ -140,7 +140,7 @@ final class ConsoleHttp implements AutoCloseable {
     switch (path) {
       case "/api/live" -> json(exchange, 200, liveState());
       case "/api/label/queue" -> json(exchange, 200, labelState(limit(query.get("limit"))));
-      case "/events" -> events(exchange);
+      case "/events" -> events(exchange, query.get("after"));
       default -> text(exchange, 404, "not found\n");
     }
   }
@@ -189,6 +189,7 @@ final class ConsoleHttp implements AutoCloseable {
   private Map<String, Object> liveState() {
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("items", sources.live().itemsAfter(0));
+    state.put("capacity", sources.live().capacity());
     state.putAll(status());
     return state;
   }
@@ -224,8 +225,15 @@ final class ConsoleHttp implements AutoCloseable {
     return state;
   }
 
-  /** Server-sent events: new images as they come, and the numbers every interval, until the browser leaves. */
-  private void events(HttpExchange exchange) throws IOException {
+  /**
+   * Server-sent events: new images as they come (after {@code ?after=SEQ}, the newest the page already has), and the
+   * numbers every interval, until the browser leaves.
+   */
+  private void events(HttpExchange exchange, String after) throws IOException {
+    if ("HEAD".equals(exchange.getRequestMethod())) {
+      send(exchange, 200, "text/event-stream; charset=utf-8", new byte[0]);
+      return;
+    }
     if (!eventStreams.tryAcquire()) {
       text(exchange, 503, "too many open pages\n");
       return;
@@ -235,7 +243,8 @@ final class ConsoleHttp implements AutoCloseable {
       exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
       exchange.sendResponseHeaders(200, 0);
       OutputStream out = exchange.getResponseBody();
-      long lastSeq = sources.live().itemsAfter(0).stream().mapToLong(LiveView.Item::seq).max().orElse(0);
+      long lastSeq = after != null && after.matches("\\d{1,18}") ? Long.parseLong(after) // what the page has
+          : sources.live().itemsAfter(0).stream().mapToLong(LiveView.Item::seq).max().orElse(0);
       while (!closing.get()) {
         List<LiveView.Item> items = sources.live().itemsAfter(lastSeq);
         if (!items.isEmpty()) {

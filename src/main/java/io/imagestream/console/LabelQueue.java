@@ -96,6 +96,7 @@ final class LabelQueue {
   synchronized void labelledHere(String id) {
     labelledHere++;
     labelled(id);
+    claimed.remove(id); // the labelled ids refuse further claims now; the claim set stays small
   }
 
   /** Sending the label failed: someone may try again. */

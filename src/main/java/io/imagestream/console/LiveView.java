@@ -134,13 +134,17 @@ final class LiveView {
   }
 
   /**
-   * Whether the next prediction may take a place on the page: all of them at a few per second (a burst of a page's
-   * worth at once), a sample beyond that. At thousands per second every place would be taken again before a browser
+   * Whether the next prediction may take a place on the page: all of them at a few per second, a sample beyond
+   * that. At thousands per second every place would be taken again before a browser
    * could fetch its picture, and nobody can watch that many anyway.
    */
   private boolean admitToShow() {
     long now = clock.getAsLong();
-    showTokens = Math.min(recentImages, showTokens + (now - lastRefillMs) * SHOWN_PER_SECOND / 1000.0);
+    // Refilled up to a quarter page: after a pause (a classifier catching up) a burst replaces at most a quarter of
+    // the page at once, so every picture stays a few seconds for the browsers to fetch it. The first page, at start,
+    // may fill at once.
+    double refilled = showTokens + (now - lastRefillMs) * SHOWN_PER_SECOND / 1000.0;
+    showTokens = Math.min(Math.max(showTokens, Math.max(1, recentImages / 4.0)), refilled);
     lastRefillMs = now;
     if (showTokens < 1) {
       return false;
@@ -182,6 +186,11 @@ final class LiveView {
         e.imageDropped = true;
       }
     }
+  }
+
+  /** How many items the page shows at most. */
+  int capacity() {
+    return recentImages;
   }
 
   /** The items newer than {@code afterSeq}, oldest first. */

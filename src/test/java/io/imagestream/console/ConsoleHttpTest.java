@@ -119,6 +119,10 @@ class ConsoleHttpTest {
     assertEquals(403, post("/api/label", body, null).statusCode());
     assertEquals(403, post("/api/label", body, "0".repeat(64)).statusCode());
     assertEquals(404, get("/api/label?id=img-1&label=dog").statusCode(), "no state change by GET");
+    HttpResponse<String> put = client.send(HttpRequest.newBuilder(uri("/api/label"))
+        .PUT(HttpRequest.BodyPublishers.ofString(body)).header(AccessGuard.CSRF_HEADER, guard.csrfToken()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, put.statusCode());
     assertEquals(0, sent.size());
     HttpResponse<String> ok = post("/api/label", body, guard.csrfToken());
     assertEquals(200, ok.statusCode(), ok.body());

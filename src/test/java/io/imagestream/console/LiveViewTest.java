@@ -102,6 +102,12 @@ class LiveViewTest {
       view.prediction(prediction("id-" + i, "b", 0, i), -1, true);
     }
     assertEquals(LiveView.SHOWN_PER_SECOND, view.itemsAfter(lastSeq).size(), 0.0, "then a few per second");
+    lastSeq = view.itemsAfter(0).get(47).seq();
+    clock.addAndGet(60_000); // a pause, then a burst: a quarter of the page at most is replaced at once
+    for (int i = 1000; i < 1500; i++) {
+      view.prediction(prediction("id-" + i, "b", 0, i), -1, true);
+    }
+    assertEquals(12, view.itemsAfter(lastSeq).size());
   }
 
   @Test
