@@ -160,7 +160,8 @@ public final class HeavyBench {
         .append("## Machine\n\n").append(f.machine()).append("\n\n")
         .append(String.format("Model: VGG16's convolutional base on 64x64x3 under Flatten -> Dense(256) -> Dropout -> "
             + "Dense(1, sigmoid), random weights; %.2f G multiply-adds (%.2f GFLOP) per image; artifact %,d bytes = "
-            + "%d chunks on the models topic; served in %s.%n%n", f.gflopPerImage() / 2, f.gflopPerImage(), f.artifactBytes(), f.chunks(), f.layout()))
+            + "%d chunks on the models topic; served in %s.%n%n", f.gflopPerImage() / 2, f.gflopPerImage(),
+            f.artifactBytes(), f.chunks(), f.layout()))
         .append("| measurement | figure | target | met |\n|---|---|---|---|\n")
         .append(String.format("| network alone, batch %d (mean of before and after the pipeline) | %.1f images/s "
             + "(%.0f GFLOP/s) | | |%n", BATCH, f.modelOnly(),
@@ -171,7 +172,8 @@ public final class HeavyBench {
             f.ratio() >= RATIO_TARGET ? "yes" : "no"));
     HalfLoad.Swap s = f.swap() == null ? null : f.swap().swap();
     if (s != null && s.happened()) {
-      md.append(String.format("| hot swap at half load (%.1f images/s): load + verify + warm-up of v%d | %.1f s | | |%n",
+      md.append(String.format("| hot swap at half load (%.1f images/s): load + verify + warm-up of v%d | %.1f s "
+              + "| | |%n",
               f.swap().targetRate(), s.newVersion(), s.loadSeconds()))
           .append(String.format("| hot swap: worst batch in the window around it | %.0f ms (median batch %.0f ms; "
               + "worst of a no-swap control window %.0f ms), %s | | |%n", s.worstBatchMs(), s.medianBatchMs(),
