@@ -22,8 +22,18 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "docs/benchmarks.md", description = "Report file (default: ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(names = "--heavy", description = "Only the heavy-model rows: the VGG16-64 transfer model (random weights) "
+      + "alone and on the stream, a hot swap of its ~60 MB artifact at half load, a classify child's peak RSS; writes "
+      + "docs/heavy-models-bench.md unless --out is given.")
+  boolean heavy;
+
   @Override
   public Integer call() throws Exception {
+    if (heavy) {
+      Path target = out.equals(Path.of("docs/benchmarks.md")) ? Path.of("docs/heavy-models-bench.md") : out;
+      io.imagestream.bench.HeavyBench.run(quick, target, System.out::println);
+      return 0;
+    }
     BenchmarkReport.run(quick, rounds == null ? (quick ? 1 : 3) : rounds, out, System.out::println);
     return 0;
   }

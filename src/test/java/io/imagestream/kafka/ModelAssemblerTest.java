@@ -150,7 +150,8 @@ class ModelAssemblerTest {
   @Test
   void tombstonesRetireAVersionAndSingleRecordArtifactsStillRead() {
     byte[] legacy = bytes(100, 11);
-    ProducerRecord<byte[], byte[]> old = new ProducerRecord<>("models", "cats".getBytes(StandardCharsets.UTF_8), legacy);
+    ProducerRecord<byte[], byte[]> old = new ProducerRecord<>("models", "cats".getBytes(StandardCharsets.UTF_8),
+        legacy);
     old.headers().add(ModelsTopic.VERSION_HEADER, "1".getBytes(StandardCharsets.UTF_8));
     old.headers().add(ModelsTopic.SHA256_HEADER, ModelArtifact.sha256(legacy).getBytes(StandardCharsets.UTF_8));
     ModelAssembler assembler = new ModelAssembler();
