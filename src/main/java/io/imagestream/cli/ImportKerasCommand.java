@@ -54,8 +54,10 @@ final class ImportKerasCommand implements Callable<Integer> {
     }
     ModelArtifact.write(out, imported.network(), imported.metadata());
     LoadedModel check = ModelArtifact.load(out);
-    spec.commandLine().getOut().printf("wrote %s: input %s, %s output, classes %s%n", out, check.inputShape(),
-        check.metadata().output(), check.classNames());
+    int frozen = check.metadata().frozen().size();
+    spec.commandLine().getOut().printf("wrote %s: input %s, %s output, classes %s%s%n", out, check.inputShape(),
+        check.metadata().output(), check.classNames(), frozen == 0 ? ""
+            : "; " + frozen + " of " + check.network().getnLayers() + " layers frozen (trainable=False)");
     return 0;
   }
 }

@@ -54,13 +54,14 @@ public final class FrozenTraining {
     if (prefix >= network.getnLayers() || frozenSet.size() >= network.getnLayers()) {
       throw new IllegalArgumentException("every layer of the network is frozen: nothing to train");
     }
-    MultiLayerNetwork trainable = layers(network, shape, prefix, network.getnLayers(), frozenSet, learningRate);
+    MultiLayerNetwork trainable = layers(network, shape, prefix, network.getnLayers(), frozenSet, learningRate,
+        options.seed());
     TrainingData trainData = train;
     TrainingData validationData = validation;
     boolean cached = false;
     long start = System.nanoTime();
     if (prefix > 0) {
-      MultiLayerNetwork baseNetwork = layers(network, shape, 0, prefix, Set.of(), learningRate);
+      MultiLayerNetwork baseNetwork = layers(network, shape, 0, prefix, Set.of(), learningRate, options.seed());
       BaseOutputs.Base base = new BaseOutputs.Base(baseNetwork, shape);
       long bytes = base.outputSize() * 4L * (train.size() + (validation == null ? 0 : validation.size()));
       cached = options.augmentation().isNone() && bytes <= Runtime.getRuntime().maxMemory() / 4;
@@ -107,15 +108,15 @@ public final class FrozenTraining {
 
   /**
    * Layers {@code [from, to)} of a network as a network of their own, taking what layer {@code from - 1} gives,
-   * with their preprocessors and fresh Adam updaters; layers in {@code frozen} wrapped so they do not train.
-   * Parameters are not copied here.
+   * with their parameters (copied), preprocessors and fresh Adam updaters; layers in {@code frozen} wrapped so they
+   * do not train. The seed makes the dropout masks repeatable (DL4J reseeds ND4J's generator when a network initialises).
    */
   static MultiLayerNetwork layers(MultiLayerNetwork network, InputShape shape, int from, int to, Set<Integer> frozen,
-                                  double learningRate) {
+                                  double learningRate, long seed) {
     MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
     InputType input = InputType.convolutional(shape.height(), shape.width(), shape.channels(), CNN2DFormat.NCHW);
     InputType in = from == 0 ? input : conf.getLayerActivationTypes(input).get(from - 1);
-    ListBuilder builder = new NeuralNetConfiguration.Builder().updater(new Adam(learningRate)).list();
+    ListBuilder builder = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(learningRate)).list();
     for (int i = from; i < to; i++) {
       Layer layer = conf.getConf(i).getLayer().clone();
       if (layer instanceof BaseLayer base) {

@@ -61,7 +61,8 @@ class ImportKerasTransferTest {
     Run run = CliTest.run("import-keras", dir.resolve("vgg16.h5").toString(), "--out", out.toString(),
         "--classes", "cars,planes");
     assertEquals(0, run.exitCode(), run.toString());
-    assertTrue(run.out().contains("input 64x64x3, sigmoid output, classes [cars, planes]"), run.toString());
+    assertTrue(run.out().contains("input 64x64x3, sigmoid output, classes [cars, planes]; 18 of 21 layers frozen "
+        + "(trainable=False)"), run.toString());
 
     LoadedModel model = ModelArtifact.load(out);
     assertEquals(new InputShape(64, 64, 3), model.inputShape());
