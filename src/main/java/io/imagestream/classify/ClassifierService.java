@@ -1,6 +1,7 @@
 package io.imagestream.classify;
 
 import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.kafka.AccessDenied;
 import io.imagestream.metrics.ClassifierMetrics;
 import io.imagestream.model.NativeBackend;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -29,6 +30,7 @@ public final class ClassifierService implements AutoCloseable {
   private final DecodePool decoder;
   private final NetworkPool network;
   private final Properties streamsProperties;
+  private final java.util.concurrent.CompletableFuture<String> fatal = new java.util.concurrent.CompletableFuture<>();
 
   public ClassifierService(ImagestreamConfig config, ServingModel model, ClassifierMetrics metrics) {
     this(config, model, metrics, ClassifierStreamsConfig.of(config));
@@ -45,8 +47,16 @@ public final class ClassifierService implements AutoCloseable {
     this.network = ClassifierTopology.networkPool(config);
     this.streams = new KafkaStreams(ClassifierTopology.build(config, model, metrics, decoder, network),
         streamsProperties);
-    // A failure we did not foresee restarts the thread; exactly-once makes the retry safe.
+    // A failure we did not foresee restarts the thread; exactly-once makes the retry safe. A missing ACL would only
+    // fail again: the instance stops and says which one.
+    String applicationId = config.getString(ImagestreamConfig.APPLICATION_ID);
     streams.setUncaughtExceptionHandler(e -> {
+      java.util.Optional<String> denied = AccessDenied.describe(e, applicationId, applicationId + "-*");
+      if (denied.isPresent()) {
+        LOG.error("{}", denied.get());
+        fatal.complete(denied.get());
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      }
       LOG.error("stream thread failed; replacing it", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
@@ -58,6 +68,11 @@ public final class ClassifierService implements AutoCloseable {
 
   public void start() {
     streams.start();
+  }
+
+  /** Completes with a one-line reason when the classifier stopped for good (e.g. a missing ACL). */
+  public java.util.concurrent.CompletableFuture<String> fatal() {
+    return fatal;
   }
 
   public KafkaStreams streams() {

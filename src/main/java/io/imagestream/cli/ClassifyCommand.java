@@ -43,7 +43,7 @@ final class ClassifyCommand implements Callable<Integer> {
       settings.put(ImagestreamConfig.BATCH_MAX_WAIT_MS, batchMaxWaitMs.toString());
     }
     ImagestreamConfig config = kafka.config(settings);
-    ServiceSupport.ensureTopics(config);
+    ServiceSupport.ensureServiceTopics(config);
     PrometheusMeterRegistry registry = MetricsServer.newRegistry();
     RunningClassifier classifier = RunningClassifier.start(config, model, registry);
     MetricsServer metrics = MetricsServer.start(config.getString(ImagestreamConfig.METRICS_HOST), metricsPort,
@@ -57,7 +57,7 @@ final class ClassifyCommand implements Callable<Integer> {
     ServiceSupport.runUntilStopped(null, () -> {
       classifier.close();
       metrics.close();
-    });
+    }, classifier.service.fatal());
     return 0;
   }
 }

@@ -89,6 +89,13 @@ final class ServiceSupport {
         + "'imagestream broker' (java -jar target/imagestream.jar broker), or point --bootstrap-servers at yours", 3);
   }
 
+  /** A service's start: {@link #ensureTopics} unless imagestream.topics.ensure is false (an admin manages them). */
+  static void ensureServiceTopics(ImagestreamConfig config) {
+    if (config.getBoolean(ImagestreamConfig.TOPICS_ENSURE)) {
+      ensureTopics(config);
+    }
+  }
+
   static TopicInitializer.Report ensureTopics(ImagestreamConfig config) {
     requireReachable(config);
     try (Admin admin = Admin.create(adminProperties(config))) {
@@ -98,6 +105,8 @@ final class ServiceSupport {
           + "running there? (start one with 'imagestream broker')", 3);
     } catch (AuthenticationException e) {
       throw authenticationFailed(config, e);
+    } catch (org.apache.kafka.common.errors.AuthorizationException e) {
+      throw new Errors.UserException(io.imagestream.kafka.AccessDenied.describe(e, null, null).orElseThrow(), 3);
     }
   }
 
@@ -162,7 +171,17 @@ final class ServiceSupport {
    * {@code onStop}; a shutdown hook waits for it, so services close cleanly before the JVM exits.
    */
   static void runUntilStopped(Duration maxDuration, Runnable onStop) {
+    runUntilStopped(maxDuration, onStop, new java.util.concurrent.CompletableFuture<>());
+  }
+
+  /**
+   * As {@link #runUntilStopped(Duration, Runnable)}, and also stops when {@code fatal} completes: its one-line reason
+   * then becomes the command's error (exit 3) once {@code onStop} ran.
+   */
+  static void runUntilStopped(Duration maxDuration, Runnable onStop,
+                              java.util.concurrent.CompletableFuture<String> fatal) {
     CountDownLatch stopped = new CountDownLatch(1);
+    fatal.thenRun(stopped::countDown);
     CountDownLatch cleanedUp = new CountDownLatch(1);
     java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stopped.countDown();
@@ -186,6 +205,10 @@ final class ServiceSupport {
       } finally {
         cleanedUp.countDown();
       }
+    }
+    String reason = fatal.getNow(null);
+    if (reason != null) {
+      throw new Errors.UserException(reason, 3);
     }
   }
 }

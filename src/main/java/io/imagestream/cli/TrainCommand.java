@@ -1,6 +1,7 @@
 package io.imagestream.cli;
 
 import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.kafka.AccessDenied;
 import io.imagestream.metrics.MetricsServer;
 import io.imagestream.metrics.TrainerMetrics;
 import io.imagestream.train.TrainerService;
@@ -44,7 +45,7 @@ final class TrainCommand implements Callable<Integer> {
       settings.put(ImagestreamConfig.TRAINER_EPOCHS, epochs.toString());
     }
     ImagestreamConfig config = kafka.config(settings);
-    ServiceSupport.ensureTopics(config);
+    ServiceSupport.ensureServiceTopics(config);
     PrometheusMeterRegistry registry = MetricsServer.newRegistry();
     TrainerService trainer = new TrainerService(config, ServiceSupport.loadModel(null, config),
         new TrainerMetrics(registry), TrainCommand::event);
@@ -56,7 +57,9 @@ final class TrainCommand implements Callable<Integer> {
         trainer.run();
       } catch (RuntimeException e) {
         alive.set(false);
-        System.err.println("imagestream train: " + Errors.describe(e));
+        System.err.println("imagestream train: " + AccessDenied.describe(e,
+            config.getString(ImagestreamConfig.TRAINER_GROUP_ID), TrainerService.transactionalId(config))
+            .orElse(Errors.describe(e)));
         new Thread(() -> System.exit(1), "trainer-exit").start(); // not from this thread: the hook joins it
       } finally {
         alive.set(false);

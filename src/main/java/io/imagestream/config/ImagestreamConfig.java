@@ -39,6 +39,7 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String TOPIC_TO_LABEL = "imagestream.topic.to.label";
   public static final String TOPICS_DIR = "imagestream.topics.dir";
   public static final String TOPICS_REPLICATION_FACTOR = "imagestream.topics.replication.factor";
+  public static final String TOPICS_ENSURE = "imagestream.topics.ensure";
 
   public static final String BATCH_SIZE = "imagestream.batch.size";
   public static final String BATCH_MAX_WAIT_MS = "imagestream.batch.max.wait.ms";
@@ -116,6 +117,10 @@ public final class ImagestreamConfig extends AbstractConfig {
               + "header, for a person or a labelling tool to label onto the labelled topic.")
       .define(TOPICS_DIR, Type.STRING, "", Importance.LOW,
           "Folder of topic definitions; empty means ./topics when present, else the definitions inside the jar.")
+      .define(TOPICS_ENSURE, Type.BOOLEAN, true, Importance.MEDIUM,
+          "true: classify, train and the console create missing topics at start and report differences; false: they "
+              + "leave topics to an administrator ('topics' command), and need no ACL beyond their own topics "
+              + "(docs/cluster.md).")
       .define(TOPICS_REPLICATION_FACTOR, Type.INT, 0, Range.atLeast(0), Importance.HIGH,
           "Replicas per partition of the topics imagestream creates, over the definitions' own (0 keeps them); from 3 "
               + "on, those topics also get min.insync.replicas=2. Kafka Streams' internal topics (the classifier's "

@@ -237,7 +237,7 @@ public final class TrainerService implements AutoCloseable {
       return outcome;
     }
     try (ModelsTopic.Publisher publisher = new ModelsTopic.Publisher(config.clientProperties(), modelsTopic.topic(),
-        "imagestream-trainer-" + config.getString(ImagestreamConfig.MODEL_NAME), config.modelSigningKey())) {
+        transactionalId(config), config.modelSigningKey())) {
       byte[] artifact = ModelArtifact.toBytes(judged.candidate().network(), judged.candidate().metadata());
       publisher.publish(artifact);
       live = ModelArtifact.load(artifact, "candidate v" + version);
@@ -248,6 +248,11 @@ public final class TrainerService implements AutoCloseable {
       throw new IllegalStateException("cannot publish candidate v" + version + ": " + e.getMessage(), e);
     }
     return outcome;
+  }
+
+  /** The transactional id the trainer publishes models with (an ACL names it). */
+  public static String transactionalId(ImagestreamConfig config) {
+    return "imagestream-trainer-" + config.getString(ImagestreamConfig.MODEL_NAME);
   }
 
   /** The live model is the newest valid version on the models topic, else the fallback given at construction. */
