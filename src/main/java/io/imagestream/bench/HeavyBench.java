@@ -194,7 +194,7 @@ public final class HeavyBench {
     try {
       Path cpuinfo = Path.of("/proc/cpuinfo");
       if (Files.isReadable(cpuinfo)) {
-        cpu = BenchmarkReport.cpu(Files.readAllLines(cpuinfo));
+        cpu = BenchMachine.cpu(Files.readAllLines(cpuinfo));
       }
     } catch (IOException e) {
       // keep "unknown CPU"
