@@ -72,6 +72,7 @@ final class DemoCommand implements Callable<Integer> {
     Duration limit = duration == null ? null : parseDuration(duration);
     ServiceSupport.requireFreePort(port, "--port");
     ServiceSupport.requireFreePort(metricsPort, "--metrics-port");
+    ServiceSupport.requireFreePort(consolePort, "--console-port");
     List<DemoImages.Sample> samples = DemoImages.load(imageCount);
     System.out.printf("starting an embedded Kafka broker on 127.0.0.1:%d ...%n", port);
     EmbeddedKafkaBroker broker = ServiceSupport.startBroker(port, null);

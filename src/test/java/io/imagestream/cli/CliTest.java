@@ -32,7 +32,7 @@ import picocli.CommandLine.Model.OptionSpec;
 class CliTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> COMMANDS = List.of("demo", "broker", "topics", "classify", "train", "publish",
-      "tail", "fit", "evaluate", "predict", "import-keras", "models");
+      "tail", "fit", "evaluate", "predict", "import-keras", "models", "console");
 
   /** What a run printed and returned. */
   record Run(int exitCode, String out, String err) {
