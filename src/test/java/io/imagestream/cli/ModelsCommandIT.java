@@ -61,6 +61,17 @@ class ModelsCommandIT {
     assertNotEquals(0, missing.exitCode());
     assertTrue(missing.err().contains("version 9 is not on the models topic"), missing.toString());
 
+    CliTest.Run newest = CliTest.run(concat(new String[] {"models", "retire", "4"}, connection));
+    assertEquals(2, newest.exitCode(), newest.toString());
+    assertTrue(newest.err().contains("v4 is the newest version"), newest.toString());
+    CliTest.Run unknown = CliTest.run(concat(new String[] {"models", "retire", "9"}, connection));
+    assertEquals(2, unknown.exitCode(), unknown.toString());
+    assertTrue(unknown.err().contains("version 9 of dark-light is not on the models topic"), unknown.toString());
+    CliTest.Run retired = CliTest.run(concat(new String[] {"models", "retire", "3"}, connection));
+    assertEquals(0, retired.exitCode(), retired.toString());
+    assertEquals(List.of(2L, 4L), new ModelsTopic(Map.of("bootstrap.servers", KafkaTestCluster.bootstrapServers()),
+        models).readAll(Duration.ofSeconds(30)).stream().map(ModelsTopic.Entry::version).toList(), "v3 retired");
+
     Path broken = Files.write(dir.resolve("broken.zip"), new byte[] {1, 2, 3});
     CliTest.Run refused = CliTest.run(concat(new String[] {"models", "publish", broken.toString()}, connection));
     assertNotEquals(0, refused.exitCode());
