@@ -6,6 +6,7 @@ import io.imagestream.image.Interpolation;
 import io.imagestream.model.Architectures;
 import io.imagestream.model.Augmentation;
 import io.imagestream.model.Charts;
+import io.imagestream.model.ClassFolders;
 import io.imagestream.model.FashionMnist;
 import io.imagestream.model.ImageFolderDataset;
 import io.imagestream.model.LabelledDataset;
@@ -198,7 +199,7 @@ final class FitCommand implements Callable<Integer> {
     } else {
       train = ImageFolderDataset.load(trainDir, classes, preprocessor);
       validation = Files.isDirectory(validationDir)
-          ? ImageFolderDataset.load(validationDir, classes, preprocessor).data()
+          ? validationFolder(validationDir, classes, preprocessor).data()
           : train.data().head(0);
     }
     train.skipped().forEach(s -> spec.commandLine().getErr().println("skipped " + s));
@@ -208,6 +209,20 @@ final class FitCommand implements Callable<Integer> {
     }
     LabelledDataset trainData = limit == null ? train.data() : train.data().sample(limit, seed);
     return new Data(trainData, validation, description);
+  }
+
+  /** The validation folder's images; each of its folders must be a training class, or its images would be lost. */
+  private ImageFolderDataset.Loaded validationFolder(Path validationDir, List<String> classes,
+                                                    ImagePreprocessor preprocessor) throws java.io.IOException {
+    ImageFolderDataset.Loaded loaded;
+    try {
+      loaded = ImageFolderDataset.load(validationDir, classes, preprocessor);
+    } catch (ClassFolders.MismatchException e) {
+      throw new Errors.UserException("validation: " + e.getMessage() + "; the classes are the training folder's "
+          + "sub-folders");
+    }
+    loaded.skipped().forEach(s -> spec.commandLine().getErr().println("skipped " + s));
+    return loaded;
   }
 
   private InputShape shape() {
