@@ -71,7 +71,7 @@ final class FitCommand implements Callable<Integer> {
   int channels;
 
   @Option(names = "--architecture", defaultValue = Architectures.KERAS_TUTORIAL_CNN,
-      description = "Network architecture (default: ${DEFAULT-VALUE}).")
+      description = "Network architecture: keras-tutorial-cnn or vgg-bn (default: ${DEFAULT-VALUE}; see docs/models.md).")
   String architecture;
 
   @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
@@ -112,6 +112,9 @@ final class FitCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter console = spec.commandLine().getOut();
+    if (!Architectures.isKnown(architecture)) {
+      throw new Errors.UserException("unknown --architecture '" + architecture + "'; known: " + Architectures.NAMES);
+    }
     Data data = loadData();
     console.printf("training %s on %d images (%s), validating on %d, classes %s%n", architecture,
         data.train.size(), data.train.shape(), data.validation.size(), data.train.classNames());

@@ -19,6 +19,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration.ListBuilder;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InputType.InputTypeConvolutional;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
@@ -41,14 +42,14 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
 /**
  * Turns a Keras 2 / tf.keras {@code .h5} Sequential model of the tutorial kind (Conv2D, MaxPooling2D, Flatten, Dense,
- * Dropout; channels_last) into our model: DL4J's Keras import reads the file, then the network is rebuilt in NCHW
+ * Dropout, BatchNormalization; channels_last) into our model: DL4J's Keras import reads the file, then the network is rebuilt in NCHW
  * (the layout our preprocessing feeds and our trainer uses) with the same weights. Keras flattens (h, w, c), NCHW
  * flattens (c, h, w), so the rows of the first Dense layer after a Flatten are reordered.
  */
 public final class KerasImport {
   public static final String ARCHITECTURE = "keras-import";
   static final Set<String> SUPPORTED_LAYERS = Set.of("InputLayer", "Conv2D", "MaxPooling2D", "Flatten", "Dense",
-      "Dropout");
+      "Dropout", "BatchNormalization");
   private static final byte[] HDF5_SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -140,7 +141,7 @@ public final class KerasImport {
       String layerName = config.path("name").asText();
       if (!SUPPORTED_LAYERS.contains(kind)) {
         throw new UnsupportedModelException("layer '" + layerName + "' (" + kind + ") is not supported; supported: "
-            + "Conv2D, MaxPooling2D, Flatten, Dense, Dropout");
+            + "Conv2D, MaxPooling2D, Flatten, Dense, Dropout, BatchNormalization");
       }
       if ("channels_first".equals(config.path("data_format").asText())) {
         throw new UnsupportedModelException("layer '" + layerName + "' (" + kind + ") uses channels_first; only "
@@ -185,6 +186,12 @@ public final class KerasImport {
 
     List<InputType> inputs = network.getLayerWiseConfigurations().getLayerActivationTypes(input);
     for (int i = 0; i < count; i++) {
+      if (network.getLayer(i).conf().getLayer() instanceof BatchNormalization) {
+        // gamma, beta, mean, var: one value per channel, the same in either layout
+        org.deeplearning4j.nn.api.Layer target = network.getLayer(i);
+        imported.getLayer(i).paramTable().forEach((key, value) -> target.setParam(key, value.dup()));
+        continue;
+      }
       INDArray weights = imported.getLayer(i).getParam("W");
       if (weights == null) {
         continue; // pooling, dropout
@@ -241,6 +248,12 @@ public final class KerasImport {
     if (layer instanceof DenseLayer dense) {
       return new DenseLayer.Builder().nOut(dense.getNOut()).hasBias(dense.hasBias())
           .activation(dense.getActivationFn()).build();
+    }
+    if (layer instanceof BatchNormalization norm) {
+      // Keras' epsilon (1e-3 by default, DL4J's is 1e-5) and momentum come along: outputs depend on epsilon
+      return new BatchNormalization.Builder().eps(norm.getEps()).decay(norm.getDecay())
+          .useLogStd(norm.isUseLogStd()).lockGammaBeta(norm.isLockGammaBeta()).nOut(norm.getNOut())
+          .dataFormat(CNN2DFormat.NCHW).build();
     }
     if (layer instanceof DropoutLayer dropout) {
       return new DropoutLayer.Builder(((Dropout) dropout.getIDropout()).getP()).build();

@@ -26,7 +26,23 @@ public final class Retrainer {
 
   public record Settings(String modelName, int heldOutPercent, int minHeldOut, int minExamplesPerClass, int epochs,
                          int batchSize, double learningRate, boolean warmStart, Augmentation augmentation,
-                         long seed, double margin, int shadowWindow) {
+                         long seed, double margin, int shadowWindow, String architecture) {
+    public Settings {
+      architecture = architecture == null ? "" : architecture;
+      if (!architecture.isEmpty() && !Architectures.isKnown(architecture)) {
+        throw new IllegalArgumentException("unknown architecture '" + architecture + "'; known: "
+            + Architectures.NAMES);
+      }
+    }
+
+    /** With the live model's architecture. */
+    public Settings(String modelName, int heldOutPercent, int minHeldOut, int minExamplesPerClass, int epochs,
+                    int batchSize, double learningRate, boolean warmStart, Augmentation augmentation, long seed,
+                    double margin, int shadowWindow) {
+      this(modelName, heldOutPercent, minHeldOut, minExamplesPerClass, epochs, batchSize, learningRate, warmStart,
+          augmentation, seed, margin, shadowWindow, "");
+    }
+
     /** With the default shadow window. */
     public Settings(String modelName, int heldOutPercent, int minHeldOut, int minExamplesPerClass, int epochs,
                     int batchSize, double learningRate, boolean warmStart, Augmentation augmentation, long seed,
@@ -43,7 +59,19 @@ public final class Retrainer {
           new Augmentation(c.getDouble(ImagestreamConfig.TRAINER_AUGMENT_SHEAR),
               c.getDouble(ImagestreamConfig.TRAINER_AUGMENT_ZOOM), c.getBoolean(ImagestreamConfig.TRAINER_AUGMENT_FLIP)),
           c.getLong(ImagestreamConfig.TRAINER_SEED), c.getDouble(ImagestreamConfig.TRAINER_MARGIN),
-          c.getInt(ImagestreamConfig.TRAINER_SHADOW_WINDOW));
+          c.getInt(ImagestreamConfig.TRAINER_SHADOW_WINDOW), c.getString(ImagestreamConfig.TRAINER_ARCHITECTURE));
+    }
+
+    /**
+     * The architecture to build: the configured one, else the live model's when it is a built-in one, else the
+     * tutorial CNN.
+     */
+    String architectureFor(LoadedModel live) {
+      if (!architecture.isEmpty()) {
+        return architecture;
+      }
+      return live != null && Architectures.isKnown(live.metadata().architecture()) ? live.metadata().architecture()
+          : Architectures.KERAS_TUTORIAL_CNN;
     }
   }
 
@@ -102,16 +130,21 @@ public final class Retrainer {
     LabelledDataset train = store.dataset(classes, settings.heldOutPercent(), false);
 
     boolean sameTask = live != null && live.classNames().equals(classes) && live.inputShape().equals(store.shape());
+    String architecture = settings.architectureFor(live);
+    // a live model of another architecture than the one asked for is not carried on: its layers are not these
+    boolean liveFits = live != null && (settings.architecture().isEmpty()
+        || architecture.equals(live.metadata().architecture()));
     MultiLayerNetwork network;
     String start;
-    if (sameTask && settings.warmStart()) {
+    if (sameTask && liveFits && settings.warmStart()) {
       network = NetworkTransfer.warmStart(live.network());
       network.setLearningRate(settings.learningRate()); // the clone keeps the rate it was trained with otherwise
       start = "warm start from v" + live.metadata().version();
+      architecture = live.metadata().architecture();
     } else {
-      network = Architectures.build(Architectures.KERAS_TUTORIAL_CNN, store.shape(), classes.size(),
+      network = Architectures.build(architecture, store.shape(), classes.size(),
           settings.seed() + version, settings.learningRate());
-      int copied = live != null && live.inputShape().equals(store.shape()) && settings.warmStart()
+      int copied = liveFits && live.inputShape().equals(store.shape()) && settings.warmStart()
           ? NetworkTransfer.copyFeatureLayers(live.network(), network) : 0;
       start = copied > 0 ? "new output layer for " + classes.size() + " classes, " + copied
           + " feature layers from v" + live.metadata().version() : "fresh network";
@@ -123,7 +156,7 @@ public final class Retrainer {
     double seconds = (System.nanoTime() - begin) / 1e9;
 
     ModelMetadata metadata = new ModelMetadata(settings.modelName(), version,
-        live == null ? 0 : live.metadata().version(), Architectures.KERAS_TUTORIAL_CNN, classes,
+        live == null ? 0 : live.metadata().version(), architecture, classes,
         ModelMetadata.Input.of(store.shape()), new ModelMetadata.Preprocessing(1.0 / 255, "bilinear",
         store.shape().channels() == 1 ? "grayscale" : "rgb"),
         classes.size() == 2 ? ModelMetadata.SIGMOID : ModelMetadata.SOFTMAX,
