@@ -6,6 +6,7 @@ KIND:
   binary64    Conv2D(32) MaxPooling2D Conv2D(32) MaxPooling2D Flatten Dense(64) Dense(1, sigmoid); 64x64x3 input,
               compiled (training_config present)
   softmax3    Conv2D(8) MaxPooling2D Flatten Dense(16) Dropout(0.5) Dense(3, softmax); 20x24x1 input, not compiled
+  batchnorm   like softmax3 with a BatchNormalization layer after the Conv2D
   keras3      a Keras 3 .keras file (a zip), written to OUT (cannot be imported)
 
 EXPECTED.json gets a few input images (uint8 pixels, HWC) and the model's outputs for them, computed here by a numpy

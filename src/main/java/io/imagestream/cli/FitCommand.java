@@ -6,6 +6,7 @@ import io.imagestream.image.Interpolation;
 import io.imagestream.model.Architectures;
 import io.imagestream.model.Augmentation;
 import io.imagestream.model.Charts;
+import io.imagestream.model.ClassFolders;
 import io.imagestream.model.FashionMnist;
 import io.imagestream.model.ImageFolderDataset;
 import io.imagestream.model.LabelledDataset;
@@ -74,7 +75,7 @@ final class FitCommand implements Callable<Integer> {
   int channels;
 
   @Option(names = "--architecture", defaultValue = Architectures.KERAS_TUTORIAL_CNN,
-      description = "Network architecture (default: ${DEFAULT-VALUE}).")
+      description = "Network architecture: keras-tutorial-cnn or vgg-bn (default: ${DEFAULT-VALUE}; see docs/models.md).")
   String architecture;
 
   @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
@@ -145,6 +146,9 @@ final class FitCommand implements Callable<Integer> {
     }
     checkNoTransferOptions();
     PrintWriter console = spec.commandLine().getOut();
+    if (!Architectures.isKnown(architecture)) {
+      throw new Errors.UserException("unknown --architecture '" + architecture + "'; known: " + Architectures.NAMES);
+    }
     Data data = loadData(null);
     console.printf("training %s on %d images (%s), validating on %d, classes %s%n", architecture,
         data.train.size(), data.train.shape(), data.validation.size(), data.train.classNames());
@@ -256,7 +260,7 @@ final class FitCommand implements Callable<Integer> {
     } else {
       train = ImageFolderDataset.load(trainDir, classes, preprocessor);
       validation = Files.isDirectory(validationDir)
-          ? ImageFolderDataset.load(validationDir, classes, preprocessor).data()
+          ? validationFolder(validationDir, classes, preprocessor).data()
           : train.data().head(0);
     }
     train.skipped().forEach(s -> spec.commandLine().getErr().println("skipped " + s));
@@ -266,6 +270,20 @@ final class FitCommand implements Callable<Integer> {
     }
     LabelledDataset trainData = limit == null ? train.data() : train.data().sample(limit, seed);
     return new Data(trainData, validation, description);
+  }
+
+  /** The validation folder's images; each of its folders must be a training class, or its images would be lost. */
+  private ImageFolderDataset.Loaded validationFolder(Path validationDir, List<String> classes,
+                                                    ImagePreprocessor preprocessor) throws java.io.IOException {
+    ImageFolderDataset.Loaded loaded;
+    try {
+      loaded = ImageFolderDataset.load(validationDir, classes, preprocessor);
+    } catch (ClassFolders.MismatchException e) {
+      throw new Errors.UserException("validation: " + e.getMessage() + "; the classes are the training folder's "
+          + "sub-folders");
+    }
+    loaded.skipped().forEach(s -> spec.commandLine().getErr().println("skipped " + s));
+    return loaded;
   }
 
   private InputShape shape() {

@@ -88,6 +88,7 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String TRAINER_AUGMENT_FLIP = "imagestream.trainer.augment.horizontal.flip";
   public static final String TRAINER_SEED = "imagestream.trainer.seed";
   public static final String TRAINER_SHADOW_WINDOW = "imagestream.trainer.shadow.window";
+  public static final String TRAINER_ARCHITECTURE = "imagestream.trainer.architecture";
 
   public static final String CONSOLE_TOKEN = "imagestream.console.token";
   public static final String CONSOLE_RECENT_IMAGES = "imagestream.console.recent.images";
@@ -234,6 +235,10 @@ public final class ImagestreamConfig extends AbstractConfig {
       .define(TRAINER_AUGMENT_FLIP, Type.BOOLEAN, true, Importance.LOW,
           "Random horizontal flips (Keras horizontal_flip).")
       .define(TRAINER_SEED, Type.LONG, 42L, Importance.LOW, "Seed for weights, shuffling and augmentation.")
+      .define(TRAINER_ARCHITECTURE, Type.STRING, "", ValidString.in("", "keras-tutorial-cnn", "vgg-bn"),
+          Importance.MEDIUM, "Architecture of networks the trainer builds (keras-tutorial-cnn, vgg-bn); empty: the live "
+              + "model's when it is a built-in one, else keras-tutorial-cnn. A live model of another architecture is "
+              + "not warm-started.")
       .define(TRAINER_SHADOW_WINDOW, Type.INT, 500, Range.atLeast(1), Importance.LOW,
           "Shadow scoring: the candidate and the live model are also scored on the last this many labelled images "
               + "read (training and held-out alike), reported beside the held-out score; the gate ignores it.")

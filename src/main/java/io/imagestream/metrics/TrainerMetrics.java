@@ -14,6 +14,7 @@ public final class TrainerMetrics {
   private final MeterRegistry registry;
   private final Counter labelled;
   private final Map<String, Counter> bad = new ConcurrentHashMap<>();
+  private final Map<String, Counter> unmatched = new ConcurrentHashMap<>();
   private final Counter published;
   private final Counter rejected;
   private final Timer training;
@@ -58,6 +59,16 @@ public final class TrainerMetrics {
   public void accepted(int datasetSizeNow) {
     labelled.increment();
     datasetSize.set(datasetSizeNow);
+  }
+
+  /**
+   * A label that is no known class's name: {@code renamed} to the class it names but for separators, or learnt as a
+   * {@code new_class}.
+   */
+  public void unmatchedLabel(String outcome) {
+    unmatched.computeIfAbsent(outcome, o -> Counter.builder("imagestream.trainer.labels.unmatched")
+        .description("Labelled records whose label is no known class's name, by what became of them")
+        .tag("outcome", o).register(registry)).increment();
   }
 
   public void badRecord(String reason) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -21,7 +22,13 @@ import java.util.stream.Stream;
 public final class ImageFolderDataset {
   public static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "gif", "bmp");
 
-  public record Loaded(LabelledDataset data, List<String> skipped) {}
+  /** The images read, and one line per image file that could not be read. */
+  public record Loaded(LabelledDataset data, List<String> skipped) {
+    /** Image files found (by extension) in the class folders: read or not. */
+    public int found() {
+      return data.size() + skipped.size();
+    }
+  }
 
   private ImageFolderDataset() {}
 
@@ -41,8 +48,26 @@ public final class ImageFolderDataset {
     }
   }
 
+  /**
+   * The images of {@code dir}'s class sub-folders; every sub-folder must match a class ({@link ClassFolders}).
+   *
+   * @throws ClassFolders.MismatchException naming a folder that matches no class, and the classes
+   */
   public static Loaded load(Path dir, List<String> classNames, ImagePreprocessor preprocessor) throws IOException {
-    return load(dir, classNames, preprocessor, files -> files);
+    return load(dir, classNames, Map.of(), preprocessor);
+  }
+
+  /** As {@link #load(Path, List, ImagePreprocessor)}, with the user's folder-to-class map first. */
+  public static Loaded load(Path dir, List<String> classNames, Map<String, String> classMap,
+                            ImagePreprocessor preprocessor) throws IOException {
+    return load(dir, classNames, ClassFolders.match(dir, classNames, classMap), preprocessor, files -> files);
+  }
+
+  /** Image files directly in {@code dir}, in no class folder: they cannot be scored, but a report should say so. */
+  public static int looseImageFiles(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return (int) files.filter(Files::isRegularFile).filter(ImageFolderDataset::isImageFile).count();
+    }
   }
 
   /**
@@ -55,9 +80,10 @@ public final class ImageFolderDataset {
     if (!(validationFraction > 0 && validationFraction < 1)) {
       throw new IllegalArgumentException("validation split must be between 0 and 1, got " + validationFraction);
     }
-    Loaded train = load(dir, classNames, preprocessor,
+    ClassFolders.Matched folders = ClassFolders.match(dir, classNames, Map.of());
+    Loaded train = load(dir, classNames, folders, preprocessor,
         files -> files.subList(validationCount(files.size(), validationFraction), files.size()));
-    Loaded validation = load(dir, classNames, preprocessor,
+    Loaded validation = load(dir, classNames, folders, preprocessor,
         files -> files.subList(0, validationCount(files.size(), validationFraction)));
     return new Split(train, validation);
   }
@@ -68,17 +94,16 @@ public final class ImageFolderDataset {
     return (int) (fraction * files); // Python's int(): truncation, as Keras does
   }
 
-  private static Loaded load(Path dir, List<String> classNames, ImagePreprocessor preprocessor,
-                             UnaryOperator<List<Path>> select) throws IOException {
+  private static Loaded load(Path dir, List<String> classNames, ClassFolders.Matched folders,
+                             ImagePreprocessor preprocessor, UnaryOperator<List<Path>> select) throws IOException {
     ByteArrayOutputStream pixels = new ByteArrayOutputStream();
     List<Integer> labels = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
-    for (int label = 0; label < classNames.size(); label++) {
-      Path classDir = dir.resolve(classNames.get(label));
-      if (!Files.isDirectory(classDir)) {
-        continue; // a validation folder may lack a class the training folder has
-      }
-      for (Path file : select.apply(imageFiles(classDir))) {
+    List<Map.Entry<String, Integer>> byClass = new ArrayList<>(folders.folders().entrySet());
+    byClass.sort(Map.Entry.comparingByValue()); // stable: folders of one class stay in name order
+    for (Map.Entry<String, Integer> folder : byClass) {
+      int label = folder.getValue();
+      for (Path file : select.apply(imageFiles(dir.resolve(folder.getKey())))) {
         try {
           pixels.write(preprocessor.toPixels(Files.readAllBytes(file)));
           labels.add(label);

@@ -29,7 +29,23 @@ public final class Retrainer {
 
   public record Settings(String modelName, int heldOutPercent, int minHeldOut, int minExamplesPerClass, int epochs,
                          int batchSize, double learningRate, boolean warmStart, Augmentation augmentation,
-                         long seed, double margin, int shadowWindow) {
+                         long seed, double margin, int shadowWindow, String architecture) {
+    public Settings {
+      architecture = architecture == null ? "" : architecture;
+      if (!architecture.isEmpty() && !Architectures.isKnown(architecture)) {
+        throw new IllegalArgumentException("unknown architecture '" + architecture + "'; known: "
+            + Architectures.NAMES);
+      }
+    }
+
+    /** With the live model's architecture. */
+    public Settings(String modelName, int heldOutPercent, int minHeldOut, int minExamplesPerClass, int epochs,
+                    int batchSize, double learningRate, boolean warmStart, Augmentation augmentation, long seed,
+                    double margin, int shadowWindow) {
+      this(modelName, heldOutPercent, minHeldOut, minExamplesPerClass, epochs, batchSize, learningRate, warmStart,
+          augmentation, seed, margin, shadowWindow, "");
+    }
+
     /** With the default shadow window. */
     public Settings(String modelName, int heldOutPercent, int minHeldOut, int minExamplesPerClass, int epochs,
                     int batchSize, double learningRate, boolean warmStart, Augmentation augmentation, long seed,
@@ -46,7 +62,19 @@ public final class Retrainer {
           new Augmentation(c.getDouble(ImagestreamConfig.TRAINER_AUGMENT_SHEAR),
               c.getDouble(ImagestreamConfig.TRAINER_AUGMENT_ZOOM), c.getBoolean(ImagestreamConfig.TRAINER_AUGMENT_FLIP)),
           c.getLong(ImagestreamConfig.TRAINER_SEED), c.getDouble(ImagestreamConfig.TRAINER_MARGIN),
-          c.getInt(ImagestreamConfig.TRAINER_SHADOW_WINDOW));
+          c.getInt(ImagestreamConfig.TRAINER_SHADOW_WINDOW), c.getString(ImagestreamConfig.TRAINER_ARCHITECTURE));
+    }
+
+    /**
+     * The architecture to build: the configured one, else the live model's when it is a built-in one, else the
+     * tutorial CNN.
+     */
+    String architectureFor(LoadedModel live) {
+      if (!architecture.isEmpty()) {
+        return architecture;
+      }
+      return live != null && Architectures.isKnown(live.metadata().architecture()) ? live.metadata().architecture()
+          : Architectures.KERAS_TUTORIAL_CNN;
     }
   }
 
@@ -121,24 +149,30 @@ public final class Retrainer {
 
   private Trained retrainWhole(LoadedModel live, boolean sameTask, List<String> classes, LabelledDataset train,
                                long version, ModelTrainer.Options options) {
+    String architecture = settings.architectureFor(live);
+    // a live model of another architecture than the one asked for is not carried on: its layers are not these
+    boolean liveFits = live != null && (settings.architecture().isEmpty()
+        || architecture.equals(live.metadata().architecture()));
     MultiLayerNetwork network;
     String start;
-    if (sameTask && settings.warmStart()) {
+    if (sameTask && liveFits && settings.warmStart()) {
       network = NetworkTransfer.warmStart(live.network());
       network.setLearningRate(settings.learningRate()); // the clone keeps the rate it was trained with otherwise
       start = "warm start from v" + live.metadata().version();
+      architecture = live.metadata().architecture();
     } else {
-      network = Architectures.build(Architectures.KERAS_TUTORIAL_CNN, train.shape(), classes.size(),
-          settings.seed() + version, settings.learningRate());
-      int copied = live != null && live.inputShape().equals(train.shape()) && settings.warmStart()
+      network = Architectures.build(architecture, train.shape(), classes.size(), settings.seed() + version,
+          settings.learningRate());
+      int copied = liveFits && live.inputShape().equals(train.shape()) && settings.warmStart()
           ? NetworkTransfer.copyFeatureLayers(live.network(), network) : 0;
       start = copied > 0 ? "new output layer for " + classes.size() + " classes, " + copied
           + " feature layers from v" + live.metadata().version() : "fresh network";
     }
     ModelTrainer.EpochResult last = new ModelTrainer(options).fit(network, train, null, new ModelTrainer.Listener() {});
-    return new Trained(network, last, start, Architectures.KERAS_TUTORIAL_CNN, new ModelMetadata.Preprocessing(
+    return new Trained(network, last, start, architecture, new ModelMetadata.Preprocessing(
         1.0 / 255, "bilinear", train.shape().channels() == 1 ? "grayscale" : "rgb"), List.of());
   }
+
 
   public Outcome retrain(LabelledStore store, LoadedModel live, long version) {
     return retrain(store, live, version, null);

@@ -60,6 +60,7 @@ public final class TrainerService implements AutoCloseable {
 
   private LoadedModel live;
   private LabelledStore store;
+  private final LabelResolver labels = new LabelResolver();
   private ImagePreprocessor preprocessor;
   private int newLabels;
   private long lastTrainingMs;
@@ -145,6 +146,8 @@ public final class TrainerService implements AutoCloseable {
       deadLetter(record, DeadLetters.INVALID_LABEL, invalid, deadLetters);
       return;
     }
+    LabelResolver.Resolved resolved = labels.resolve(label, live == null ? List.of() : live.classNames());
+    label = resolved.className();
     if (!store.knowsLabel(label) && store.distinctLabels() >= maxClasses) {
       deadLetter(record, DeadLetters.TOO_MANY_CLASSES, "label '" + label + "' would be class number "
           + (store.distinctLabels() + 1) + ", over " + ImagestreamConfig.TRAINER_MAX_CLASSES + "=" + maxClasses,
@@ -157,10 +160,29 @@ public final class TrainerService implements AutoCloseable {
       deadLetter(record, e.reason().name(), e.getMessage(), deadLetters);
       return;
     }
+    labels.learnt(label);
+    reportUnmatched(resolved, new String(header.value(), StandardCharsets.UTF_8).strip());
     if (record.offset() >= trainedOffsets.getOrDefault(Integer.toString(record.partition()), 0L)) {
       newLabels++; // a restarted trainer re-reads what the live model already learned from: that is not new
     }
     metrics.accepted(store.size());
+  }
+
+  /** Counts every label that is not a known class's name; says once per label what became of it. */
+  private void reportUnmatched(LabelResolver.Resolved resolved, String label) {
+    if (resolved.kind() == LabelResolver.Kind.CLASS) {
+      return;
+    }
+    metrics.unmatchedLabel(resolved.kind() == LabelResolver.Kind.RENAMED ? "renamed" : "new_class");
+    if (labels.firstReport(label)) {
+      String line = resolved.kind() == LabelResolver.Kind.RENAMED
+          ? "label '" + label + "' is taken as class '" + resolved.className() + "' (the same name but for "
+              + "separators such as '/', '-', '_'); counted in imagestream_trainer_labels_unmatched_total"
+          : "label '" + label + "' names no known class " + resolved.knownClasses() + ": it is learnt as a new "
+              + "class; counted in imagestream_trainer_labels_unmatched_total";
+      LOG.info(line);
+      events.accept(line);
+    }
   }
 
   static final int MAX_LABEL_CHARS = 200;

@@ -111,6 +111,15 @@ class ImportKerasCommandTest {
   }
 
   @Test
+  void aBatchNormalizationLayerImports() {
+    // refused before BatchNormalization was supported; KerasImportVggTest checks its outputs against numpy
+    Run run = CliTest.run("import-keras", dir.resolve("batchnorm.h5").toString(), "--out",
+        dir.resolve("bn.zip").toString(), "--classes", "a,b,c");
+    assertEquals(0, run.exitCode(), run.toString());
+    assertTrue(Files.isRegularFile(dir.resolve("bn.zip")));
+  }
+
+  @Test
   void theClassCountMustMatchTheOutput() {
     Run sigmoid = CliTest.run("import-keras", dir.resolve("binary64.h5").toString(), "--out",
         dir.resolve("c.zip").toString(), "--classes", "a,b,c");
