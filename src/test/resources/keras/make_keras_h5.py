@@ -70,6 +70,16 @@ def dropout(name, rate):
     return {"class_name": "Dropout", "config": config}
 
 
+def batch_norm(name):
+    config = common(name)
+    config.update({"axis": [3], "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True,
+                   "beta_initializer": initializer("Zeros"), "gamma_initializer": initializer("Ones"),
+                   "moving_mean_initializer": initializer("Zeros"), "moving_variance_initializer": initializer("Ones"),
+                   "beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None,
+                   "gamma_constraint": None})
+    return {"class_name": "BatchNormalization", "config": config}
+
+
 def uniform(shape, fan_in, fan_out):
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=shape).astype(np.float32)
@@ -84,6 +94,10 @@ def weights_for(layer):
     if kind == "Dense":
         kernel = uniform((layer["in"], config["units"]), layer["in"], config["units"])
         return [("kernel:0", kernel), ("bias:0", rng.uniform(-0.1, 0.1, config["units"]).astype(np.float32))]
+    if kind == "BatchNormalization":
+        n = layer["in"]
+        return [("gamma:0", np.ones(n, np.float32)), ("beta:0", np.zeros(n, np.float32)),
+                ("moving_mean:0", np.zeros(n, np.float32)), ("moving_variance:0", np.ones(n, np.float32))]
     return []
 
 
@@ -185,6 +199,8 @@ def model(kind):
     shape = (20, 24, 1)
     layers = [conv2d("conv2d", 8, shape), max_pooling("max_pooling2d"), flatten("flatten"),
               dense("dense", 16, "relu"), dropout("dropout", 0.5), dense("dense_1", 3, "softmax")]
+    if kind == "batchnorm":
+        layers.insert(1, batch_norm("batch_normalization"))
     return shape, layers, None
 
 
@@ -198,6 +214,8 @@ def main(kind, out, expected):
     shape, layers, training = model(kind)
     build(layers, shape)
     write_h5(out, layers, shape, training)
+    if kind == "batchnorm":
+        return
     pixels = rng.integers(0, 256, size=(4,) + shape, dtype=np.uint8)
     outputs = forward(layers, pixels.astype(np.float64) / 255.0)
     with open(expected, "w") as f:

@@ -38,7 +38,7 @@ class ImportKerasCommandTest {
     Assumptions.assumeTrue(Files.isExecutable(PYTHON) && exec(PYTHON.toString(), "-c", "import h5py, numpy") == 0,
         "needs /usr/bin/python3 with h5py and numpy (apt-get install python3-h5py python3-numpy)");
     Path script = Path.of(ImportKerasCommandTest.class.getResource("/keras/make_keras_h5.py").toURI());
-    for (String kind : List.of("binary64", "softmax3")) {
+    for (String kind : List.of("binary64", "softmax3", "batchnorm")) {
       assertEquals(0, exec(PYTHON.toString(), script.toString(), kind, dir.resolve(kind + ".h5").toString(),
           dir.resolve(kind + ".json").toString()), kind);
     }

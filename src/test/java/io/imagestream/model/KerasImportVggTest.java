@@ -79,7 +79,7 @@ class KerasImportVggTest {
   void anUnsupportedLayerIsNamed() {
     KerasImport.UnsupportedModelException e = assertThrows(KerasImport.UnsupportedModelException.class,
         () -> KerasImport.importModel(dir.resolve("avgpool.h5"), List.of("a", "b", "c"), "x"));
-    assertEquals("layer 'average_pooling2d' (AveragePooling2D) is not supported; supported: Conv2D, MaxPooling2D, "
-        + "Flatten, Dense, Dropout, BatchNormalization", e.getMessage());
+    assertTrue(e.getMessage().startsWith("layer 'average_pooling2d' (AveragePooling2D) is not supported; supported: "
+        + "Conv2D, MaxPooling2D, Flatten, Dense, Dropout, BatchNormalization"), e.getMessage());
   }
 }
