@@ -164,6 +164,20 @@ class ClusterFaultsIT {
       ExactlyOnce.assertOneOutputEach(cluster.bootstrapServers(), outputs, load.acked(), READ_TIMEOUT);
     }
 
+    /** Kafka Streams made the buffer's changelog with the topics' factor: 3 replicas, 2 in sync. */
+    void assertChangelogReplicated() throws Exception {
+      String changelog = name + "-" + ClassifierTopology.PENDING_STORE + "-changelog";
+      try (Admin admin = cluster.admin()) {
+        var description = admin.describeTopics(List.of(changelog)).allTopicNames().get().get(changelog);
+        assertEquals(PARTITIONS, description.partitions().size(), changelog);
+        description.partitions().forEach(p -> assertEquals(3, p.replicas().size(), changelog + " " + p));
+        var resource = new org.apache.kafka.common.config.ConfigResource(
+            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, changelog);
+        assertEquals("2", admin.describeConfigs(List.of(resource)).all().get().get(resource)
+            .get("min.insync.replicas").value(), changelog);
+      }
+    }
+
     String logTails() {
       StringBuilder text = new StringBuilder();
       logs.forEach(log -> text.append("\n--- ").append(log.getFileName()).append(":\n").append(ChildJvm.tail(log)));
@@ -203,6 +217,7 @@ class ClusterFaultsIT {
       cluster.restart(leader);
       s.awaitMoving();
       s.assertExactlyOnce();
+      s.assertChangelogReplicated();
       figure("broker " + leader + " (leader) SIGKILL", s.watch.disruption(killed));
       System.out.printf("CLUSTER-FIGURE broker %d (leader) SIGKILL: its partitions had new leaders after %d ms%n",
           leader, failover);
