@@ -42,12 +42,12 @@ import org.junit.jupiter.api.io.TempDir;
  * to measure a rolling restart each way (bench/cluster-figures.sh).
  */
 class ClusterFaultsIT {
-  private static final int IMAGES_PER_SECOND = 50;
+  private static final int IMAGES_PER_SECOND = 20;
   private static final int PARTITIONS = 6;
   private static final Duration MOVE_TIMEOUT = Duration.ofMinutes(3);
   /** Two classifier JVMs and three brokers starting on two cores take a while. */
   private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
-  private static final Duration READ_TIMEOUT = Duration.ofMinutes(3);
+  private static final Duration READ_TIMEOUT = Duration.ofMinutes(5);
 
   @TempDir
   static Path dir;
@@ -164,6 +164,20 @@ class ClusterFaultsIT {
       ExactlyOnce.assertOneOutputEach(cluster.bootstrapServers(), outputs, load.acked(), READ_TIMEOUT);
     }
 
+    /** Kafka Streams made the buffer's changelog with the topics' factor: 3 replicas, 2 in sync. */
+    void assertChangelogReplicated() throws Exception {
+      String changelog = name + "-" + ClassifierTopology.PENDING_STORE + "-changelog";
+      try (Admin admin = cluster.admin()) {
+        var description = admin.describeTopics(List.of(changelog)).allTopicNames().get().get(changelog);
+        assertEquals(PARTITIONS, description.partitions().size(), changelog);
+        description.partitions().forEach(p -> assertEquals(3, p.replicas().size(), changelog + " " + p));
+        var resource = new org.apache.kafka.common.config.ConfigResource(
+            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, changelog);
+        assertEquals("2", admin.describeConfigs(List.of(resource)).all().get().get(resource)
+            .get("min.insync.replicas").value(), changelog);
+      }
+    }
+
     String logTails() {
       StringBuilder text = new StringBuilder();
       logs.forEach(log -> text.append("\n--- ").append(log.getFileName()).append(":\n").append(ChildJvm.tail(log)));
@@ -197,11 +211,16 @@ class ClusterFaultsIT {
       int leader = cluster.busiestLeader(List.of(s.images, s.outputs.get(0)));
       long killed = System.currentTimeMillis();
       cluster.kill(leader);
+      cluster.awaitLeadersMovedFrom(leader, List.of(s.images, s.outputs.get(0)));
+      long failover = System.currentTimeMillis() - killed;
       s.awaitMoving();
       cluster.restart(leader);
       s.awaitMoving();
       s.assertExactlyOnce();
+      s.assertChangelogReplicated();
       figure("broker " + leader + " (leader) SIGKILL", s.watch.disruption(killed));
+      System.out.printf("CLUSTER-FIGURE broker %d (leader) SIGKILL: its partitions had new leaders after %d ms%n",
+          leader, failover);
       assertTrue(s.classifiers.get(0).isAlive(), "the same classifier process ran throughout: " + s.logTails());
       cluster.awaitFullyReplicated(List.of(s.images));
     }
@@ -216,13 +235,16 @@ class ClusterFaultsIT {
       int controller = cluster.activeController();
       long killed = System.currentTimeMillis();
       cluster.kill(controller);
-      Awaitility.await("a new active controller").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+      Awaitility.await("a new active controller").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
           .ignoreExceptions().until(() -> cluster.activeController() != controller);
+      long failover = System.currentTimeMillis() - killed;
       s.awaitMoving();
       cluster.restart(controller);
       s.awaitMoving();
       s.assertExactlyOnce();
       figure("controller " + controller + " SIGKILL", s.watch.disruption(killed));
+      System.out.printf("CLUSTER-FIGURE controller %d SIGKILL: a new active controller after %d ms%n", controller,
+          failover);
       cluster.awaitFullyReplicated(List.of(s.images));
     }
   }

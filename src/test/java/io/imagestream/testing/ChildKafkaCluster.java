@@ -160,6 +160,18 @@ public final class ChildKafkaCluster implements AutoCloseable {
         .thenComparing(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder()))).orElseThrow().getKey();
   }
 
+  /** Waits until no partition of the topics is led by node {@code id} (after it was killed): the failover. */
+  public void awaitLeadersMovedFrom(int id, List<String> topics) {
+    Awaitility.await("new leaders for node " + id + "'s partitions").atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+          try (Admin admin = admin()) {
+            return admin.describeTopics(topics).allTopicNames().get().values().stream()
+                .flatMap(d -> d.partitions().stream())
+                .allMatch(p -> p.leader() != null && p.leader().id() != id);
+          }
+        });
+  }
+
   /** The quorum's leader: the active controller. */
   public int activeController() throws ExecutionException, InterruptedException {
     try (Admin admin = admin()) {

@@ -26,12 +26,15 @@ public final class OutputWatch implements AutoCloseable {
     }
   }
 
-  /** The figures of one fault: the worst latency after it and how long until latency was normal again. */
-  public record Disruption(long worstLatencyMs, long recoveredAfterMs, long normalP99Ms) {
+  /**
+   * The figures of one fault: the longest time without any new output after it (the pause, also when the classifier
+   * is working through a backlog), the worst latency after it and how long until latency was normal again.
+   */
+  public record Disruption(long longestPauseMs, long worstLatencyMs, long recoveredAfterMs, long normalP99Ms) {
     @Override
     public String toString() {
-      return "worst latency " + worstLatencyMs + " ms, normal again after " + recoveredAfterMs + " ms (p99 before: "
-          + normalP99Ms + " ms)";
+      return "no output for " + longestPauseMs + " ms, worst latency " + worstLatencyMs + " ms, normal again after "
+          + recoveredAfterMs + " ms (p99 before: " + normalP99Ms + " ms)";
     }
   }
 
@@ -95,15 +98,19 @@ public final class OutputWatch implements AutoCloseable {
     long late = Math.max(1_000, 3 * p99);
     long worst = 0;
     long lastLate = faultMs;
+    long previous = faultMs;
+    long pause = 0;
     for (Seen s : seen) {
       if (s.visibleMs() >= faultMs && s.visibleMs() < untilMs) {
+        pause = Math.max(pause, s.visibleMs() - previous);
+        previous = s.visibleMs();
         worst = Math.max(worst, s.latencyMs());
         if (s.latencyMs() > late) {
           lastLate = Math.max(lastLate, s.visibleMs());
         }
       }
     }
-    return new Disruption(worst, lastLate - faultMs, p99);
+    return new Disruption(pause, worst, lastLate - faultMs, p99);
   }
 
   @Override
