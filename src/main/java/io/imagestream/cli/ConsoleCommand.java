@@ -39,7 +39,7 @@ final class ConsoleCommand implements Callable<Integer> {
     if (refusal != null) {
       throw new Errors.UserException(refusal, 2);
     }
-    ServiceSupport.ensureTopics(config);
+    ServiceSupport.ensureServiceTopics(config);
     Console console;
     try {
       console = Console.start(config, host, port);

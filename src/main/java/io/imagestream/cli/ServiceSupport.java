@@ -93,6 +93,8 @@ final class ServiceSupport {
   static void ensureServiceTopics(ImagestreamConfig config) {
     if (config.getBoolean(ImagestreamConfig.TOPICS_ENSURE)) {
       ensureTopics(config);
+    } else {
+      requireReachable(config); // the one-line answer when no broker is there, topics or not
     }
   }
 
