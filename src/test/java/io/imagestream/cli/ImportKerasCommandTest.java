@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imagestream.cli.CliTest.Run;
 import io.imagestream.image.InputShape;
+import io.imagestream.model.KerasFixtures;
 import io.imagestream.model.LoadedModel;
 import io.imagestream.model.ModelArtifact;
 import io.imagestream.model.ModelMetadata;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * Nested models (a VGG16 base), BatchNormalization and refusals: {@link ImportKerasTransferTest}.
  */
 class ImportKerasCommandTest {
-  private static final Path PYTHON = Path.of("/usr/bin/python3");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
@@ -35,20 +34,10 @@ class ImportKerasCommandTest {
 
   @BeforeAll
   static void writeKerasFiles() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(PYTHON) && exec(PYTHON.toString(), "-c", "import h5py, numpy") == 0,
-        "needs /usr/bin/python3 with h5py and numpy (apt-get install python3-h5py python3-numpy)");
-    Path script = Path.of(ImportKerasCommandTest.class.getResource("/keras/make_keras_h5.py").toURI());
-    for (String kind : List.of("binary64", "softmax3", "batchnorm")) {
-      assertEquals(0, exec(PYTHON.toString(), script.toString(), kind, dir.resolve(kind + ".h5").toString(),
-          dir.resolve(kind + ".json").toString()), kind);
-    }
-    assertEquals(0, exec(PYTHON.toString(), script.toString(), "keras3", dir.resolve("model.keras").toString(), "-"));
-  }
-
-  private static int exec(String... command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("python.log").toFile())).start();
-    return process.waitFor();
+    KerasFixtures.assumePython(dir);
+    Path script = KerasFixtures.script("make_keras_h5.py");
+    KerasFixtures.write(dir, script, List.of("binary64", "softmax3", "batchnorm"));
+    assertEquals(0, KerasFixtures.python(dir, script.toString(), "keras3", dir.resolve("model.keras").toString(), "-"));
   }
 
   @Test

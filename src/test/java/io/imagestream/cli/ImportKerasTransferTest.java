@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imagestream.cli.CliTest.Run;
 import io.imagestream.image.InputShape;
+import io.imagestream.model.KerasFixtures;
 import io.imagestream.model.KerasImport;
 import io.imagestream.model.LoadedModel;
 import io.imagestream.model.ModelArtifact;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +32,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * skipped without them), which also computes the reference outputs with its own numpy forward pass.
  */
 class ImportKerasTransferTest {
-  private static final Path PYTHON = Path.of("/usr/bin/python3");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
@@ -40,27 +39,15 @@ class ImportKerasTransferTest {
 
   @BeforeAll
   static void writeKerasFiles() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(PYTHON) && exec(PYTHON.toString(), "-c", "import h5py, numpy") == 0,
-        "needs /usr/bin/python3 with h5py and numpy (apt-get install python3-h5py python3-numpy)");
-    Path script = Path.of(ImportKerasTransferTest.class.getResource("/keras/make_keras_transfer_h5.py").toURI());
-    for (String kind : List.of("vgg16", "vgg-narrow", "vgg-base", "bn-gap", "unsupported")) {
-      assertEquals(0, exec(PYTHON.toString(), script.toString(), kind, dir.resolve(kind + ".h5").toString(),
-          dir.resolve(kind + ".json").toString()), kind + ": " + Files.readString(dir.resolve("python.log")));
-    }
-  }
-
-  private static int exec(String... command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("python.log").toFile())).start();
-    return process.waitFor();
+    KerasFixtures.assumePython(dir);
+    KerasFixtures.write(dir, KerasFixtures.script("make_keras_transfer_h5.py"),
+        List.of("vgg16", "vgg-narrow", "vgg-base", "bn-gap", "unsupported"));
   }
 
   @Test
   void theTutorialsVgg16TransferModelGivesKerasOutputsAndKeepsItsBaseFrozen() throws Exception {
     Path out = dir.resolve("vgg16.zip");
-    Run run = CliTest.run("import-keras", dir.resolve("vgg16.h5").toString(), "--out", out.toString(),
-        "--classes", "cars,planes");
-    assertEquals(0, run.exitCode(), run.toString());
+    Run run = importKeras("vgg16", out, "cars,planes");
     assertTrue(run.out().contains("input 64x64x3, sigmoid output, classes [cars, planes]; 18 of 21 layers frozen "
         + "(trainable=False)"), run.toString());
 
@@ -76,9 +63,7 @@ class ImportKerasTransferTest {
   @Test
   void aNarrowVggWithAFineTunedBlockNestedAsModelGivesKerasOutputs() throws Exception {
     Path out = dir.resolve("narrow.zip");
-    Run run = CliTest.run("import-keras", dir.resolve("vgg-narrow.h5").toString(), "--out", out.toString(),
-        "--classes", "a,b,c");
-    assertEquals(0, run.exitCode(), run.toString());
+    importKeras("vgg-narrow", out, "a,b,c");
     LoadedModel model = ModelArtifact.load(out);
     assertEquals(ModelMetadata.SOFTMAX, model.metadata().output());
     // blocks 1-4 (10 conv + 4 pooling layers) frozen; block 5 was unfrozen for fine-tuning, and so was the head
@@ -89,9 +74,7 @@ class ImportKerasTransferTest {
   @Test
   void batchNormalizationAndGlobalAveragePoolingGiveKerasOutputs() throws Exception {
     Path out = dir.resolve("bn.zip");
-    Run run = CliTest.run("import-keras", dir.resolve("bn-gap.h5").toString(), "--out", out.toString(),
-        "--classes", "x,y,z");
-    assertEquals(0, run.exitCode(), run.toString());
+    importKeras("bn-gap", out, "x,y,z");
     LoadedModel model = ModelArtifact.load(out);
     assertEquals(new InputShape(20, 20, 1), model.inputShape());
     assertEquals(null, model.metadata().frozenLayers(), "every layer trains");
@@ -140,6 +123,14 @@ class ImportKerasTransferTest {
     assertEquals(List.of("imagestream import-keras: layer 'separable_conv2d' (SeparableConv2D) is not supported; "
         + "supported: Conv2D, MaxPooling2D, Flatten, Dense, Dropout, BatchNormalization, GlobalAveragePooling2D (and "
         + "nested Sequential/Functional models of them)"), run.errLines());
+  }
+
+  /** {@code import-keras} of {@code dir/kind.h5} to {@code out}, which must succeed. */
+  private static Run importKeras(String kind, Path out, String classes) {
+    Run run = CliTest.run("import-keras", dir.resolve(kind + ".h5").toString(), "--out", out.toString(),
+        "--classes", classes);
+    assertEquals(0, run.exitCode(), run.toString());
+    return run;
   }
 
   /** The model's probabilities against the script's numpy forward pass, to 1e-4. */

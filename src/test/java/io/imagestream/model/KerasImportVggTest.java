@@ -8,12 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imagestream.image.InputShape;
 import io.imagestream.image.Layout;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  * The .h5 files come from a Python script (Debian's python3-h5py and python3-numpy; skipped without them).
  */
 class KerasImportVggTest {
-  private static final Path PYTHON = Path.of("/usr/bin/python3");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
@@ -32,19 +28,8 @@ class KerasImportVggTest {
 
   @BeforeAll
   static void writeKerasFiles() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(PYTHON) && exec(PYTHON.toString(), "-c", "import h5py, numpy") == 0,
-        "needs /usr/bin/python3 with h5py and numpy (apt-get install python3-h5py python3-numpy)");
-    Path script = Path.of(KerasImportVggTest.class.getResource("/keras/make_keras_vgg_h5.py").toURI());
-    for (String kind : List.of("vggbn", "avgpool")) {
-      assertEquals(0, exec(PYTHON.toString(), script.toString(), kind, dir.resolve(kind + ".h5").toString(),
-          dir.resolve(kind + ".json").toString()), kind);
-    }
-  }
-
-  private static int exec(String... command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("python.log").toFile())).start();
-    return process.waitFor();
+    KerasFixtures.assumePython(dir);
+    KerasFixtures.write(dir, KerasFixtures.script("make_keras_vgg_h5.py"), List.of("vggbn", "avgpool"));
   }
 
   @Test
