@@ -13,6 +13,7 @@ import io.imagestream.image.TestImages;
 import io.imagestream.kafka.EmbeddedKafkaBroker;
 import io.imagestream.metrics.ClassifierMetrics;
 import io.imagestream.testing.TestModels;
+import io.imagestream.testing.TestTls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,7 +53,7 @@ class SaslScramTlsIT {
   static void startBroker() throws Exception {
     Path keystore = dir.resolve("broker.p12");
     truststore = dir.resolve("truststore.p12");
-    selfSigned(keystore, truststore);
+    TestTls.selfSigned(keystore, truststore, STORE_PASSWORD);
     broker = EmbeddedKafkaBroker.start(0, null, Map.of(),
         new EmbeddedKafkaBroker.SaslSslListener(keystore, STORE_PASSWORD, Map.of("alice", ALICE_PASSWORD)));
   }
@@ -140,7 +141,8 @@ class SaslScramTlsIT {
   void aTruststoreWithoutTheBrokersCertificateFailsFastInOneLine() throws Exception {
     Path otherKeystore = dir.resolve("other.p12");
     Path otherTruststore = dir.resolve("other-truststore.p12");
-    selfSigned(otherKeystore, otherTruststore); // a different key pair: the broker's certificate is not trusted
+    // a different key pair: the broker's certificate is not trusted
+    TestTls.selfSigned(otherKeystore, otherTruststore, STORE_PASSWORD);
     Path config = clientConfig("wrong-truststore", ALICE_PASSWORD, otherTruststore, "");
 
     assertFailsFastInOneLine(args("topics", config), "SSL handshake failed");
@@ -185,26 +187,5 @@ class SaslScramTlsIT {
         "ssl.truststore.type=PKCS12",
         extra,
         ""));
-  }
-
-  /** A PKCS12 keystore with a new self-signed key pair for localhost/127.0.0.1, and a truststore with its certificate. */
-  private static void selfSigned(Path keystore, Path truststore) throws Exception {
-    Path certificate = keystore.resolveSibling(keystore.getFileName() + ".crt");
-    keytool("-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-        "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-        "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD);
-    keytool("-exportcert", "-rfc", "-alias", "broker", "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD,
-        "-file", certificate.toString());
-    keytool("-importcert", "-noprompt", "-alias", "broker", "-file", certificate.toString(),
-        "-storetype", "PKCS12", "-keystore", truststore.toString(), "-storepass", STORE_PASSWORD);
-  }
-
-  private static void keytool(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, process.waitFor(), "keytool " + String.join(" ", args) + ":\n" + output);
   }
 }
