@@ -83,6 +83,9 @@ public final class TopicInitializer {
     List<String> unchanged = new ArrayList<>();
     List<String> differences = new ArrayList<>();
     if (!toCompare.isEmpty()) {
+      // A topic another node or service created a moment ago may not be described by this broker yet
+      // (UnknownTopicOrPartition, seen when the nodes of a new cluster all create the topics at once).
+      awaitReady(toCompare, deadline);
       Map<String, List<String>> diffs = compare(toCompare.stream().map(byName::get).toList(), deadline);
       for (String name : toCompare) {
         if (diffs.get(name).isEmpty()) {
