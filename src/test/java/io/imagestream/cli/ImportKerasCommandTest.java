@@ -57,7 +57,7 @@ class ImportKerasCommandTest {
     assertEquals("NCHW", model.metadata().input().layout());
 
     JsonNode expected = JSON.readTree(dir.resolve("binary64.json").toFile());
-    float[][] probabilities = model.predictPixels(pixels(expected));
+    float[][] probabilities = model.predictPixels(KerasFixtures.pixels(expected));
     assertEquals(4, probabilities.length);
     for (int i = 0; i < probabilities.length; i++) {
       double keras = expected.get("outputs").get(i).get(0).asDouble(); // Keras' sigmoid: P(class 1)
@@ -79,7 +79,7 @@ class ImportKerasCommandTest {
     assertEquals(ModelMetadata.SOFTMAX, model.metadata().output());
     assertEquals("grayscale", model.metadata().preprocessing().colorMode());
     JsonNode expected = JSON.readTree(dir.resolve("softmax3.json").toFile());
-    float[][] probabilities = model.predictPixels(pixels(expected));
+    float[][] probabilities = model.predictPixels(KerasFixtures.pixels(expected));
     for (int i = 0; i < probabilities.length; i++) {
       for (int c = 0; c < 3; c++) {
         assertEquals(expected.get("outputs").get(i).get(c).asDouble(), probabilities[i][c], 1e-4,
@@ -135,18 +135,6 @@ class ImportKerasCommandTest {
         + "model.save('model.h5'))"), run.errLines());
   }
 
-  /** The script's images as our preprocessor's pixel arrays (8-bit, HWC). */
-  private static List<byte[]> pixels(JsonNode expected) {
-    List<byte[]> images = new ArrayList<>();
-    for (JsonNode image : expected.get("pixels")) {
-      byte[] bytes = new byte[image.size()];
-      for (int i = 0; i < bytes.length; i++) {
-        bytes[i] = (byte) image.get(i).asInt();
-      }
-      images.add(bytes);
-    }
-    return images;
-  }
 
   /** The comparison means something only if the images give different outputs. */
   private static void assertDistinct(JsonNode expected) {

@@ -136,7 +136,7 @@ class ImportKerasTransferTest {
   /** The model's probabilities against the script's numpy forward pass, to 1e-4. */
   private static void assertOutputs(LoadedModel model, String kind, int classes) throws IOException {
     JsonNode expected = JSON.readTree(dir.resolve(kind + ".json").toFile());
-    float[][] probabilities = model.predictPixels(pixels(expected));
+    float[][] probabilities = model.predictPixels(KerasFixtures.pixels(expected));
     assertEquals(expected.get("outputs").size(), probabilities.length);
     for (int i = 0; i < probabilities.length; i++) {
       JsonNode keras = expected.get("outputs").get(i);
@@ -153,15 +153,4 @@ class ImportKerasTransferTest {
     assertTrue(Math.abs(first - second) > 1e-3, "the images must give different outputs: " + expected.get("outputs"));
   }
 
-  private static List<byte[]> pixels(JsonNode expected) {
-    List<byte[]> images = new ArrayList<>();
-    for (JsonNode image : expected.get("pixels")) {
-      byte[] bytes = new byte[image.size()];
-      for (int i = 0; i < bytes.length; i++) {
-        bytes[i] = (byte) image.get(i).asInt();
-      }
-      images.add(bytes);
-    }
-    return images;
-  }
 }

@@ -2,10 +2,12 @@ package io.imagestream.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 
@@ -46,5 +48,18 @@ public final class KerasFixtures {
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("python.log").toFile())).start();
     return process.waitFor();
+  }
+
+  /** A fixture script's images ("pixels" in its EXPECTED.json) as our preprocessor's pixel arrays (8-bit, HWC). */
+  public static List<byte[]> pixels(JsonNode expected) {
+    List<byte[]> images = new ArrayList<>();
+    for (JsonNode image : expected.get("pixels")) {
+      byte[] bytes = new byte[image.size()];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = (byte) image.get(i).asInt();
+      }
+      images.add(bytes);
+    }
+    return images;
   }
 }
