@@ -24,7 +24,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * artifact)
  * on the stream: the network alone vs the whole pipeline (the network should dominate: target >= 0.9), a hot swap of
  * a second ~60 MB version under half load (it travels in ~1 MB chunks through the models topic; load + verify time,
- * worst batch), and the peak RSS of a {@code classify} child JVM with two stream threads.
+ * worst batch), the peak RSS of a {@code classify} child JVM with two stream threads, and the trainer's retraining
+ * of the model on 2,000 labels ({@link HeavyRetrain}).
  */
 public final class HeavyBench {
   static final double RATIO_TARGET = 0.9;
@@ -33,7 +34,7 @@ public final class HeavyBench {
   /** What one run measured. */
   record Figures(String machine, double gflopPerImage, int artifactBytes, int chunks, String layout,
                  double modelOnly, double pipeline, HalfLoad.Result swap, long peakRssBytes, long heapBytes,
-                 long offHeapBytes, int rssImages, int rssOutputs) {
+                 long offHeapBytes, int rssImages, int rssOutputs, HeavyRetrain.Result retrain) {
     double ratio() {
       return pipeline / modelOnly;
     }
@@ -86,8 +87,9 @@ public final class HeavyBench {
       int rssImages = (int) Math.max(200, pipeline * (quick ? 20 : 40));
       long[] memory = new long[3];
       int outputs = rss(bootstrap, work, modelFile, images, rssImages, memory, log);
+      HeavyRetrain.Result retrain = HeavyRetrain.run(log);
       Figures figures = new Figures(machine(), gflop, second.length, chunks, model.inputLayout().toString(), modelOnly,
-          pipeline, swap, memory[0], memory[1], memory[2], rssImages, outputs);
+          pipeline, swap, memory[0], memory[1], memory[2], rssImages, outputs, retrain);
       Files.createDirectories(out.toAbsolutePath().getParent());
       Files.writeString(out, markdown(figures));
       log.accept("wrote " + out);
@@ -186,7 +188,19 @@ public final class HeavyBench {
     md.append(String.format("| `classify` child JVM, 2 stream threads: peak RSS | %,d MB (heap used %,d MB, ND4J "
             + "off-heap %,d MB; %,d of %,d images classified) | | |%n", f.peakRssBytes() >> 20, f.heapBytes() >> 20,
         f.offHeapBytes() >> 20, f.rssOutputs(), f.rssImages()));
+    HeavyRetrain.Result r = f.retrain();
+    if (r != null) {
+      md.append(retrainRow("trainer retraining on %,d labels (base outputs, 3 head epochs, gate, shadow scoring)",
+              r.labels(), r.first()))
+          .append(retrainRow("trainer retraining after %,d more labels (unchanged images' base outputs reused)",
+              r.moreLabels(), r.second()));
+    }
     return md.toString();
+  }
+
+  private static String retrainRow(String what, int labels, HeavyRetrain.Timing t) {
+    return String.format("| " + what + " | %.1f s wall (base outputs: %,d reused, %,d computed; %s) | | |%n", labels,
+        t.seconds(), t.reused(), t.computed(), t.verdict().replace("|", "/"));
   }
 
   private static String machine() {

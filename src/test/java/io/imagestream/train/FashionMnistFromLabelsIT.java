@@ -38,6 +38,8 @@ class FashionMnistFromLabelsIT {
   private static final int IMAGES = Integer.getInteger("fashion.images", 8_000);
   private static final int EPOCHS = Integer.getInteger("fashion.epochs", 4);
   private static final double MIN_ACCURACY = Double.parseDouble(System.getProperty("fashion.min.accuracy", "0.80"));
+  // empty: the trainer's default (keras-tutorial-cnn); -Dfashion.architecture=vgg-bn for the stronger network
+  private static final String ARCHITECTURE = System.getProperty("fashion.architecture", "");
 
   @Test
   void streamingLabelledFashionMnistProducesAServedModel() throws Exception {
@@ -53,6 +55,7 @@ class FashionMnistFromLabelsIT {
     values.put(ImagestreamConfig.TRAINER_LEARNING_RATE, "0.001");
     values.put(ImagestreamConfig.TRAINER_HELDOUT_PERCENT, "10");
     values.put(ImagestreamConfig.TRAINER_AUGMENT_FLIP, "false");
+    values.put(ImagestreamConfig.TRAINER_ARCHITECTURE, ARCHITECTURE);
     TrainerIT.Setup setup = new TrainerIT.Setup(ImagestreamConfig.of(values), base.labelled(), base.models(),
         base.dlq());
 
@@ -81,8 +84,8 @@ class FashionMnistFromLabelsIT {
     // Classes sort alphabetically (Keras order), Fashion-MNIST's own order differs: map the test labels by name.
     LabelledDataset byName = relabel(test, model.classNames());
     double accuracy = ClassificationReport.evaluate(model, byName).accuracy();
-    System.out.printf("FROM-LABELS RESULT: %d labelled images, %d epochs -> test-split accuracy %.4f in %.0f s%n",
-        IMAGES, EPOCHS, accuracy, (System.nanoTime() - start) / 1e9);
+    System.out.printf("FROM-LABELS RESULT: %s, %d labelled images, %d epochs -> test-split accuracy %.4f in %.0f s%n",
+        model.metadata().architecture(), IMAGES, EPOCHS, accuracy, (System.nanoTime() - start) / 1e9);
     assertTrue(accuracy >= MIN_ACCURACY, "test-split accuracy " + accuracy);
   }
 
