@@ -81,6 +81,11 @@ final class FitCommand implements Callable<Integer> {
   @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
   double learningRate;
 
+  @Option(names = "--learning-rate-decay", paramLabel = "F", defaultValue = "1",
+      description = "Multiply the learning rate by F after each epoch (Keras' ExponentialDecay, one epoch a step; "
+          + "default: ${DEFAULT-VALUE}, constant).")
+  double learningRateDecay;
+
   @Option(names = "--seed", defaultValue = "42", description = "Random seed for weights and shuffling (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -154,8 +159,11 @@ final class FitCommand implements Callable<Integer> {
         data.train.size(), data.train.shape(), data.validation.size(), data.train.classNames());
     MultiLayerNetwork network = Architectures.build(architecture, data.train.shape(), data.train.classNames().size(),
         seed, learningRate);
+    if (!(learningRateDecay > 0 && learningRateDecay <= 1)) {
+      throw new Errors.UserException("--learning-rate-decay must be in (0, 1], got " + learningRateDecay);
+    }
     ModelTrainer trainer = new ModelTrainer(new ModelTrainer.Options(epochs, batchSize, seed, augmentation(),
-        earlyStoppingPatience));
+        earlyStoppingPatience, learningRateDecay));
     long start = System.nanoTime();
     TrainingHistory history = trainer.fitHistory(network, data.train, data.validation,
         new ConsoleListener(epochs, console));

@@ -14,16 +14,26 @@ public final class ModelTrainer {
   /**
    * @param earlyStoppingPatience stop when val_loss has not improved for this many epochs and keep the best epoch's
    *                              weights (Keras' EarlyStopping with restore_best_weights=True); 0: off
+   * @param learningRateDecay     the learning rate of epoch e is the network's own times decay^(e-1) (Keras'
+   *                              ExponentialDecay with decay_steps one epoch, staircase); 1: constant
    */
-  public record Options(int epochs, int batchSize, long seed, Augmentation augmentation, int earlyStoppingPatience) {
+  public record Options(int epochs, int batchSize, long seed, Augmentation augmentation, int earlyStoppingPatience,
+                        double learningRateDecay) {
     public Options {
       if (epochs < 1 || batchSize < 1) {
         throw new IllegalArgumentException("epochs and batch size must be at least 1");
+      }
+      if (!(learningRateDecay > 0 && learningRateDecay <= 1)) {
+        throw new IllegalArgumentException("learning rate decay must be in (0, 1], got " + learningRateDecay);
       }
       if (earlyStoppingPatience < 0) {
         throw new IllegalArgumentException("early stopping patience must be >= 0");
       }
       augmentation = augmentation == null ? Augmentation.NONE : augmentation;
+    }
+
+    public Options(int epochs, int batchSize, long seed, Augmentation augmentation, int earlyStoppingPatience) {
+      this(epochs, batchSize, seed, augmentation, earlyStoppingPatience, 1.0);
     }
 
     public Options(int epochs, int batchSize, long seed, Augmentation augmentation) {
@@ -83,8 +93,13 @@ public final class ModelTrainer {
     Random random = new Random(options.seed());
     List<EpochResult> history = new ArrayList<>();
     INDArray bestParams = null;
+    // the rate the network was configured with; every layer of a built-in network has the same one
+    double learningRate = options.learningRateDecay() < 1 ? network.getLearningRate(0) : Double.NaN;
     for (int epoch = 1; epoch <= options.epochs(); epoch++) {
       long start = System.nanoTime();
+      if (options.learningRateDecay() < 1) {
+        network.setLearningRate(learningRate * Math.pow(options.learningRateDecay(), epoch - 1));
+      }
       int[] order = train.shuffledIndices(random);
       double lossSum = 0;
       for (int from = 0; from < order.length; from += options.batchSize()) {

@@ -58,6 +58,26 @@ class ModelTrainerTest {
   }
 
   @Test
+  void learningRateDecayMultipliesEveryLayersRateOncePerEpoch() {
+    MultiLayerNetwork network = Architectures.build(Architectures.VGG_BN, TestModels.SHAPE, 2, 3, 0.01);
+    List<Double> rates = new ArrayList<>();
+    new ModelTrainer(new ModelTrainer.Options(3, 64, 1, Augmentation.NONE, 0, 0.5)).fit(network,
+        TestModels.darkLightData(64, 2), null, new ModelTrainer.Listener() {
+          @Override
+          public void epochDone(ModelTrainer.EpochResult result) {
+            rates.add(network.getLearningRate(0));
+          }
+        });
+    assertEquals(List.of(0.01, 0.005, 0.0025), rates);
+    for (int layer = 0; layer < network.getnLayers(); layer++) {
+      Double rate = network.getLearningRate(layer);
+      assertTrue(rate == null || rate == 0.0025, "layer " + layer + ": " + rate);
+    }
+    assertThrows(IllegalArgumentException.class, () -> new ModelTrainer.Options(1, 32, 1, Augmentation.NONE, 0, 0));
+    assertThrows(IllegalArgumentException.class, () -> new ModelTrainer.Options(1, 32, 1, Augmentation.NONE, 0, 1.5));
+  }
+
+  @Test
   void optionsRejectZeroEpochsAndZeroBatchSize() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ModelTrainer.Options(0, 32, 1));
     assertTrue(e.getMessage().contains("epochs"), e.getMessage());
