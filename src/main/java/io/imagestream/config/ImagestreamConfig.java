@@ -79,6 +79,7 @@ public final class ImagestreamConfig extends AbstractConfig {
   public static final String TRAINER_EPOCHS = "imagestream.trainer.epochs";
   public static final String TRAINER_BATCH_SIZE = "imagestream.trainer.batch.size";
   public static final String TRAINER_LEARNING_RATE = "imagestream.trainer.learning.rate";
+  public static final String TRAINER_LEARNING_RATE_DECAY = "imagestream.trainer.learning.rate.decay";
   public static final String TRAINER_MARGIN = "imagestream.trainer.margin";
   public static final String TRAINER_WARM_START = "imagestream.trainer.warm.start";
   public static final String TRAINER_INPUT_SHAPE = "imagestream.trainer.input.shape";
@@ -220,6 +221,8 @@ public final class ImagestreamConfig extends AbstractConfig {
       .define(TRAINER_EPOCHS, Type.INT, DEFAULT_TRAINER_EPOCHS, Range.atLeast(1), Importance.MEDIUM, "Epochs per retraining.")
       .define(TRAINER_BATCH_SIZE, Type.INT, 32, Range.atLeast(1), Importance.LOW, "Training mini-batch size.")
       .define(TRAINER_LEARNING_RATE, Type.DOUBLE, 0.0005, Range.atLeast(0), Importance.LOW, "Adam learning rate.")
+      .define(TRAINER_LEARNING_RATE_DECAY, Type.DOUBLE, 1.0, Range.between(0.01, 1), Importance.LOW,
+          "The learning rate is multiplied by this after each epoch of a retraining (1: constant).")
       .define(TRAINER_MARGIN, Type.DOUBLE, 0.0, Importance.HIGH,
           "A candidate is published only if its held-out accuracy is at least the live model's plus this margin.")
       .define(TRAINER_WARM_START, Type.BOOLEAN, true, Importance.MEDIUM,

@@ -29,13 +29,21 @@ public final class Retrainer {
 
   public record Settings(String modelName, int heldOutPercent, int minHeldOut, int minExamplesPerClass, int epochs,
                          int batchSize, double learningRate, boolean warmStart, Augmentation augmentation,
-                         long seed, double margin, int shadowWindow, String architecture) {
+                         long seed, double margin, int shadowWindow, String architecture, double learningRateDecay) {
     public Settings {
       architecture = architecture == null ? "" : architecture;
       if (!architecture.isEmpty() && !Architectures.isKnown(architecture)) {
         throw new IllegalArgumentException("unknown architecture '" + architecture + "'; known: "
             + Architectures.NAMES);
       }
+    }
+
+    /** A constant learning rate. */
+    public Settings(String modelName, int heldOutPercent, int minHeldOut, int minExamplesPerClass, int epochs,
+                    int batchSize, double learningRate, boolean warmStart, Augmentation augmentation, long seed,
+                    double margin, int shadowWindow, String architecture) {
+      this(modelName, heldOutPercent, minHeldOut, minExamplesPerClass, epochs, batchSize, learningRate, warmStart,
+          augmentation, seed, margin, shadowWindow, architecture, 1.0);
     }
 
     /** With the live model's architecture. */
@@ -62,7 +70,8 @@ public final class Retrainer {
           new Augmentation(c.getDouble(ImagestreamConfig.TRAINER_AUGMENT_SHEAR),
               c.getDouble(ImagestreamConfig.TRAINER_AUGMENT_ZOOM), c.getBoolean(ImagestreamConfig.TRAINER_AUGMENT_FLIP)),
           c.getLong(ImagestreamConfig.TRAINER_SEED), c.getDouble(ImagestreamConfig.TRAINER_MARGIN),
-          c.getInt(ImagestreamConfig.TRAINER_SHADOW_WINDOW), c.getString(ImagestreamConfig.TRAINER_ARCHITECTURE));
+          c.getInt(ImagestreamConfig.TRAINER_SHADOW_WINDOW), c.getString(ImagestreamConfig.TRAINER_ARCHITECTURE),
+          c.getDouble(ImagestreamConfig.TRAINER_LEARNING_RATE_DECAY));
     }
 
     /**
@@ -206,7 +215,7 @@ public final class Retrainer {
 
     boolean sameTask = live != null && live.classNames().equals(classes) && live.inputShape().equals(store.shape());
     ModelTrainer.Options options = new ModelTrainer.Options(settings.epochs(), settings.batchSize(),
-        settings.seed() + version, settings.augmentation());
+        settings.seed() + version, settings.augmentation(), 0, settings.learningRateDecay());
     long begin = System.nanoTime();
     Trained trained = isTransfer(live, store)
         ? retrainTransfer(live, sameTask, classes, train, version, options)

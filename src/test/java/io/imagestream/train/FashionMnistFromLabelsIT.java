@@ -40,6 +40,7 @@ class FashionMnistFromLabelsIT {
   private static final double MIN_ACCURACY = Double.parseDouble(System.getProperty("fashion.min.accuracy", "0.80"));
   // empty: the trainer's default (keras-tutorial-cnn); -Dfashion.architecture=vgg-bn for the stronger network
   private static final String ARCHITECTURE = System.getProperty("fashion.architecture", "");
+  private static final String LEARNING_RATE_DECAY = System.getProperty("fashion.learning.rate.decay", "1");
 
   @Test
   void streamingLabelledFashionMnistProducesAServedModel() throws Exception {
@@ -56,6 +57,7 @@ class FashionMnistFromLabelsIT {
     values.put(ImagestreamConfig.TRAINER_HELDOUT_PERCENT, "10");
     values.put(ImagestreamConfig.TRAINER_AUGMENT_FLIP, "false");
     values.put(ImagestreamConfig.TRAINER_ARCHITECTURE, ARCHITECTURE);
+    values.put(ImagestreamConfig.TRAINER_LEARNING_RATE_DECAY, LEARNING_RATE_DECAY);
     TrainerIT.Setup setup = new TrainerIT.Setup(ImagestreamConfig.of(values), base.labelled(), base.models(),
         base.dlq());
 
