@@ -41,6 +41,7 @@ class FashionMnistFromLabelsIT {
   // empty: the trainer's default (keras-tutorial-cnn); -Dfashion.architecture=vgg-bn for the stronger network
   private static final String ARCHITECTURE = System.getProperty("fashion.architecture", "");
   private static final String LEARNING_RATE_DECAY = System.getProperty("fashion.learning.rate.decay", "1");
+  private static final String SHEAR = System.getProperty("fashion.shear", "0.2");
 
   @Test
   void streamingLabelledFashionMnistProducesAServedModel() throws Exception {
@@ -53,6 +54,7 @@ class FashionMnistFromLabelsIT {
     values.put(ImagestreamConfig.TRAINER_EPOCHS, Integer.toString(EPOCHS));
     values.put(ImagestreamConfig.TRAINER_BATCH_SIZE, "64");
     values.put(ImagestreamConfig.TRAINER_AUGMENT_ZOOM, "0");
+    values.put(ImagestreamConfig.TRAINER_AUGMENT_SHEAR, SHEAR);
     values.put(ImagestreamConfig.TRAINER_LEARNING_RATE, "0.001");
     values.put(ImagestreamConfig.TRAINER_HELDOUT_PERCENT, "10");
     values.put(ImagestreamConfig.TRAINER_AUGMENT_FLIP, "false");
