@@ -113,7 +113,7 @@ final class VggComparison {
       cnnModelOnly.put(batch, known != null ? known : bench.modelOnly(cnn.model(), batch));
       vggModelOnly.put(batch, bench.modelOnly(vgg.model(), batch));
       log.accept(row("model only, 28x28x1 vgg-bn", "batch " + batch, vggModelOnly.get(batch))
-          + String.format(Locale.ROOT, " vgg-bn / tutorial CNN %.2f", ratio(vggModelOnly.get(batch),
+          + String.format(Locale.ROOT, " (vgg-bn / tutorial CNN: %.2f)", ratio(vggModelOnly.get(batch),
               cnnModelOnly.get(batch))));
     }
     nanos += System.nanoTime() - start;
@@ -136,7 +136,7 @@ final class VggComparison {
     vggPipeline = bench.pipeline(bootstrapServers, vgg.model(), pngs, PIPELINE_BATCH, expected);
     log.accept(row("pipeline (broker, exactly-once), " + PIPELINE_KIND.label + ", vgg-bn",
         "micro-batch " + PIPELINE_BATCH, vggPipeline)
-        + String.format(Locale.ROOT, " vgg-bn / tutorial CNN %.2f", ratio(vggPipeline, cnnPipeline)));
+        + String.format(Locale.ROOT, " (vgg-bn / tutorial CNN: %.2f)", ratio(vggPipeline, cnnPipeline)));
     nanos += System.nanoTime() - start;
   }
 
