@@ -39,6 +39,8 @@ public final class BenchmarkReport {
     LoadedModel rgbModel = Benchmark.untrained(rgb64);
     LoadedModel greyModel = defaultModel();
     VggComparison vgg = VggComparison.prepare(greyModel, VggComparison.TRAINED);
+    log.accept("vgg-bn beside the tutorial CNN: vgg-bn " + vgg.figures().vggSource() + "; tutorial CNN "
+        + vgg.figures().cnnSource());
     Map<String, Double> results = new LinkedHashMap<>();
     List<String> rows = new ArrayList<>();
 
