@@ -29,6 +29,12 @@ final class BenchmarkMarkdown {
 
   static String markdown(List<String> rows, Map<String, Double> r, Measured m, int rounds, boolean quick)
       throws IOException {
+    return markdown(rows, r, m, null, rounds, quick);
+  }
+
+  /** @param vgg vgg-bn beside the tutorial CNN, or null when not measured */
+  static String markdown(List<String> rows, Map<String, Double> r, Measured m, VggComparison.Figures vgg, int rounds,
+                         boolean quick) throws IOException {
     StringBuilder md = new StringBuilder();
     md.append("# Benchmarks\n\n");
     md.append("Produced by `java -jar target/imagestream.jar bench").append(quick ? " --quick" : "")
@@ -70,6 +76,7 @@ final class BenchmarkMarkdown {
         .append("Pillow, PyTorch with the same network and weights, batch 32, at-least-once: offsets committed after ")
         .append("each batch's predictions are acknowledged) on the same backlog, measured the same way.\n\n");
     md.append(warmUpText(r));
+    md.append(VggComparison.markdown(vgg, BenchmarkReport.BATCHES));
     latencySection(md, m);
     swapSection(md, m.swap());
     memorySection(md, m.one());

@@ -38,6 +38,9 @@ public final class BenchmarkReport {
     InputShape rgb64 = new InputShape(64, 64, 3);
     LoadedModel rgbModel = Benchmark.untrained(rgb64);
     LoadedModel greyModel = defaultModel();
+    VggComparison vgg = VggComparison.prepare(greyModel, VggComparison.TRAINED);
+    log.accept("vgg-bn beside the tutorial CNN: vgg-bn " + vgg.figures().vggSource() + "; tutorial CNN "
+        + vgg.figures().cnnSource());
     Map<String, Double> results = new LinkedHashMap<>();
     List<String> rows = new ArrayList<>();
 
@@ -53,6 +56,7 @@ public final class BenchmarkReport {
       rows.add(row("model only, 28x28x1 default model", "batch " + batch, v));
       log.accept(rows.get(rows.size() - 1));
     }
+    vgg.modelOnly(bench, BATCHES, results, "model28", log);
     Map<BenchImages.Kind, byte[][]> images = new LinkedHashMap<>();
     for (BenchImages.Kind kind : BenchImages.Kind.values()) {
       images.put(kind, BenchImages.make(kind, 200, kind.ordinal()));
@@ -96,6 +100,9 @@ public final class BenchmarkReport {
           log.accept(rows.get(rows.size() - 1));
         }
       }
+      vgg.pipeline(bench, broker.bootstrapServers(), images.get(VggComparison.PIPELINE_KIND), results,
+          "pipeline:" + VggComparison.PIPELINE_KIND + ":" + VggComparison.PIPELINE_BATCH, log);
+      log.accept(String.format("vgg-bn beside the tutorial CNN: %.0f s of measurements", vgg.seconds()));
       PythonPeer.Availability peer = PythonPeer.check();
       for (BenchImages.Kind kind : BenchImages.Kind.values()) {
         if (!peer.ok()) {
@@ -110,7 +117,7 @@ public final class BenchmarkReport {
       }
       measured = measureUnderLoad(broker, quick, rgbModel, greyModel, images, results, log);
     }
-    String report = markdown(rows, results, measured, rounds, quick);
+    String report = markdown(rows, results, measured, vgg.figures(), rounds, quick);
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, report);
     Path chart = out.resolveSibling(out.getFileName().toString().replaceFirst("\\.md$", "") + ".png");

@@ -9,7 +9,9 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Measures the network alone, decoding alone and the whole classifier on an embedded broker "
         + "(micro-batched and record by record; at-least-once too, as the Python peer runs), end-to-end latency at half load, a hot swap under load, and one "
-        + "and two classifier instances as child JVMs (images/s, peak RSS, ND4J off-heap), side by side in one run; "
+        + "and two classifier instances as child JVMs (images/s, peak RSS, ND4J off-heap), and a vgg-bn network beside "
+        + "the 28x28x1 tutorial CNN (alone and on the 28x28 PNG pipeline; models/fashion-vgg.zip when present), side "
+        + "by side in one run; "
         + "writes docs/benchmarks.md and docs/benchmarks.png (throughput and latency charts).",
         "Use --quick for a short run (a few minutes); a full run with --rounds 1 takes about 10-15 minutes."})
 final class BenchCommand implements Callable<Integer> {
