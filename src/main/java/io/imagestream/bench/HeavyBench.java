@@ -203,7 +203,7 @@ public final class HeavyBench {
         t.seconds(), t.reused(), t.computed(), t.verdict().replace("|", "/"));
   }
 
-  private static String machine() {
+  static String machine() {
     String cpu = "unknown CPU";
     try {
       Path cpuinfo = Path.of("/proc/cpuinfo");

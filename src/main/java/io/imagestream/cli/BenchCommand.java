@@ -29,11 +29,23 @@ final class BenchCommand implements Callable<Integer> {
       + "docs/heavy-models-bench.md unless --out is given.")
   boolean heavy;
 
+  @Option(names = "--vgg", description = "Only vgg-bn beside the tutorial CNN, both measured in this run: the networks "
+      + "alone at batch 1-256 and the 28x28 PNG pipeline; writes docs/vgg-bench.md unless --out is given.")
+  boolean vgg;
+
   @Override
   public Integer call() throws Exception {
+    if (heavy && vgg) {
+      throw new Errors.UserException("--heavy and --vgg are two separate reports; give one of them");
+    }
     if (heavy) {
       Path target = out.equals(Path.of("docs/benchmarks.md")) ? Path.of("docs/heavy-models-bench.md") : out;
       io.imagestream.bench.HeavyBench.run(quick, target, System.out::println);
+      return 0;
+    }
+    if (vgg) {
+      Path target = out.equals(Path.of("docs/benchmarks.md")) ? Path.of("docs/vgg-bench.md") : out;
+      io.imagestream.bench.VggBench.run(quick, rounds == null ? 1 : rounds, target, System.out::println);
       return 0;
     }
     BenchmarkReport.run(quick, rounds == null ? (quick ? 1 : 3) : rounds, out, System.out::println);
