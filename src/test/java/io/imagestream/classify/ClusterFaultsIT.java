@@ -233,7 +233,8 @@ class ClusterFaultsIT {
         trainer.await("a retraining's verdict", () -> trainer.count(PUBLISHED) + trainer.count(REJECTED) >= 1);
         published = System.currentTimeMillis() - killed;
         assertEquals(1.0, trainer.count(PUBLISHED), "v2 published; events: " + trainer.events);
-        // read_committed readers see it once the transaction's markers are written, a moment after the commit
+        // The verdict is counted before the publication; read_committed readers see v2 once its transaction is
+        // committed and its markers are written.
         ModelsTopic models = new ModelsTopic(config.clientProperties(), s.models);
         assertEquals(List.of(1L, 2L), Awaitility.await("v2 on " + s.models).atMost(OUTAGE_TIMEOUT)
             .pollInterval(Duration.ofMillis(500)).until(() -> models.readAll(Duration.ofMinutes(1)).stream()
