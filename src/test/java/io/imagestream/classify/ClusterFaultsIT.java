@@ -4,29 +4,51 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.imagestream.config.ImagestreamConfig;
+import io.imagestream.image.TestImages;
+import io.imagestream.kafka.ModelsTopic;
 import io.imagestream.kafka.ProjectTopics;
 import io.imagestream.kafka.TopicInitializer;
 import io.imagestream.kafka.TopicSpec;
+import io.imagestream.metrics.TrainerMetrics;
 import io.imagestream.testing.ChildJvm;
 import io.imagestream.testing.ChildKafkaCluster;
 import io.imagestream.testing.ExactlyOnce;
 import io.imagestream.testing.OutputWatch;
 import io.imagestream.testing.SteadyLoad;
 import io.imagestream.testing.TestModels;
+import io.imagestream.testing.TopicReader;
+import io.imagestream.train.TrainerService;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,14 +64,7 @@ import org.junit.jupiter.api.io.TempDir;
  * to measure a rolling restart each way (bench/cluster-figures.sh).
  */
 class ClusterFaultsIT {
-  private static final int IMAGES_PER_SECOND = 20;
-  private static final int PARTITIONS = 6;
-  private static final Duration MOVE_TIMEOUT = Duration.ofMinutes(3);
-  /** Two classifier JVMs and three brokers starting on two cores take a while. */
-  private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
-  private static final Duration READ_TIMEOUT = Duration.ofMinutes(5);
-
-  @TempDir
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) // a failure leaves the nodes' and classifiers' logs
   static Path dir;
   static ChildKafkaCluster cluster;
   static Path model;
@@ -67,135 +82,8 @@ class ClusterFaultsIT {
     }
   }
 
-  /** One test's topics, application id, classifier config file and the processes it started. */
-  private static final class Scenario implements AutoCloseable {
-    final String name;
-    final String images;
-    final List<String> outputs;
-    final Path config;
-    final List<Process> classifiers = new ArrayList<>();
-    final List<Path> logs = new ArrayList<>();
-    SteadyLoad load;
-    OutputWatch watch;
-
-    Scenario(String name, String... extraSettings) throws IOException {
-      this.name = name + "-" + UUID.randomUUID().toString().substring(0, 6);
-      this.images = this.name + "-images";
-      this.outputs = List.of(this.name + "-predictions", this.name + "-dlq");
-      List<TopicSpec> specs = new ArrayList<>();
-      for (String topic : List.of(images, outputs.get(0), outputs.get(1))) {
-        specs.add(ProjectTopics.withReplicationFactor(new TopicSpec(topic, PARTITIONS, (short) 1, Map.of()), 3));
-      }
-      specs.add(ProjectTopics.withReplicationFactor(new TopicSpec(this.name + "-models", 1, (short) 1,
-          Map.of("cleanup.policy", "compact")), 3));
-      try (Admin admin = cluster.admin()) {
-        new TopicInitializer(admin).ensure(specs, Duration.ofMinutes(2));
-      }
-      Files.createDirectories(dir.resolve("no-topics"));
-      List<String> lines = new ArrayList<>(List.of(
-          ImagestreamConfig.TOPIC_IMAGES + "=" + images,
-          ImagestreamConfig.TOPIC_PREDICTIONS + "=" + outputs.get(0),
-          ImagestreamConfig.TOPIC_DLQ + "=" + outputs.get(1),
-          ImagestreamConfig.TOPIC_MODELS + "=" + this.name + "-models",
-          ImagestreamConfig.TOPIC_TO_LABEL + "=" + this.name + "-to-label",
-          ImagestreamConfig.ACTIVE_UNCERTAINTY_THRESHOLD + "=0",
-          ImagestreamConfig.APPLICATION_ID + "=" + this.name,
-          ImagestreamConfig.TOPICS_DIR + "=" + dir.resolve("no-topics"), // the test made the topics
-          ImagestreamConfig.TOPICS_REPLICATION_FACTOR + "=3",
-          ImagestreamConfig.STREAM_THREADS + "=1",
-          ImagestreamConfig.STANDBY_REPLICAS + "=" + Integer.getInteger("cluster.standby.replicas", 0),
-          ImagestreamConfig.BATCH_SIZE + "=16",
-          ImagestreamConfig.BATCH_MAX_WAIT_MS + "=20"));
-      lines.addAll(List.of(extraSettings));
-      String measured = System.getProperty("cluster.settings", ""); // e.g. consumer.session.timeout.ms=30000;...
-      lines.addAll(List.of(measured.split(";")));
-      config = Files.writeString(dir.resolve(this.name + ".properties"), String.join("\n", lines) + "\n");
-    }
-
-    /** Starts classifier instance {@code index} (a new process; instance ids stay with the index). */
-    Process startClassifier(int index) throws IOException {
-      Path instanceConfig = config;
-      if (Boolean.getBoolean("cluster.instance.ids")) {
-        instanceConfig = Files.writeString(dir.resolve(name + "-" + index + ".properties"),
-            Files.readString(config) + ImagestreamConfig.INSTANCE_ID + "=" + name + "-" + index + "\n");
-      }
-      Path log = dir.resolve(name + "-classifier-" + index + "-" + logs.size() + ".log");
-      Process process = ChildJvm.start(log, "classify", "--bootstrap-servers", cluster.bootstrapServers(),
-          "--config", instanceConfig.toString(), "--model", model.toString(), "--metrics-port", "0");
-      while (classifiers.size() <= index) {
-        classifiers.add(null);
-      }
-      classifiers.set(index, process);
-      logs.add(log);
-      return process;
-    }
-
-    /** The steady stream and the watch on the outputs; returns once outputs flow. */
-    void streamUntilFlowing() {
-      load = new SteadyLoad(cluster.bootstrapServers(), images, IMAGES_PER_SECOND, name.hashCode());
-      watch = new OutputWatch(cluster.bootstrapServers(), outputs);
-      awaitMoving();
-    }
-
-    void awaitMoving() {
-      try {
-        watch.awaitMoving(IMAGES_PER_SECOND * 3, MOVE_TIMEOUT);
-      } catch (org.awaitility.core.ConditionTimeoutException e) {
-        throw new AssertionError("outputs stopped; classifier logs: " + logTails(), e);
-      }
-    }
-
-    /** Waits until the application's consumer group has {@code members} members (one stream thread each). */
-    void awaitGroupMembers(int members) {
-      Awaitility.await(members + " members in " + name).atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(500))
-          .ignoreExceptions().until(() -> {
-            try (Admin admin = cluster.admin()) {
-              var group = admin.describeConsumerGroups(List.of(name)).all().get().get(name);
-              return group.members().size() == members
-                  && group.groupState() == org.apache.kafka.common.GroupState.STABLE;
-            }
-          });
-    }
-
-    /** Stops the stream, then checks one output per acknowledged input. */
-    void assertExactlyOnce() throws InterruptedException {
-      load.close();
-      assertEquals(0, load.failed(), "every send was acknowledged: " + load.firstFailure());
-      ExactlyOnce.assertOneOutputEach(cluster.bootstrapServers(), outputs, load.acked(), READ_TIMEOUT);
-    }
-
-    /** Kafka Streams made the buffer's changelog with the topics' factor: 3 replicas, 2 in sync. */
-    void assertChangelogReplicated() throws Exception {
-      String changelog = name + "-" + ClassifierTopology.PENDING_STORE + "-changelog";
-      try (Admin admin = cluster.admin()) {
-        var description = admin.describeTopics(List.of(changelog)).allTopicNames().get().get(changelog);
-        assertEquals(PARTITIONS, description.partitions().size(), changelog);
-        description.partitions().forEach(p -> assertEquals(3, p.replicas().size(), changelog + " " + p));
-        var resource = new org.apache.kafka.common.config.ConfigResource(
-            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, changelog);
-        assertEquals("2", admin.describeConfigs(List.of(resource)).all().get().get(resource)
-            .get("min.insync.replicas").value(), changelog);
-      }
-    }
-
-    String logTails() {
-      StringBuilder text = new StringBuilder();
-      logs.forEach(log -> text.append("\n--- ").append(log.getFileName()).append(":\n").append(ChildJvm.tail(log)));
-      return text.toString();
-    }
-
-    @Override
-    public void close() throws Exception {
-      if (load != null) {
-        load.abort();
-      }
-      if (watch != null) {
-        watch.close();
-      }
-      for (Process process : classifiers) {
-        ChildJvm.kill(process);
-      }
-    }
+  private static ClusterScenario scenario(String name, String... extraSettings) throws IOException {
+    return new ClusterScenario(cluster, dir, model, name, extraSettings);
   }
 
   private static void figure(String fault, OutputWatch.Disruption disruption) {
@@ -204,7 +92,7 @@ class ClusterFaultsIT {
 
   @Test
   void theBrokerLeadingTheStreamIsKilledAndRestarted() throws Exception {
-    try (Scenario s = new Scenario("leader-kill")) {
+    try (ClusterScenario s = scenario("leader-kill")) {
       s.startClassifier(0);
       s.awaitGroupMembers(1);
       s.streamUntilFlowing();
@@ -228,7 +116,7 @@ class ClusterFaultsIT {
 
   @Test
   void theActiveControllerIsKilledAndRestarted() throws Exception {
-    try (Scenario s = new Scenario("controller-kill")) {
+    try (ClusterScenario s = scenario("controller-kill")) {
       s.startClassifier(0);
       s.awaitGroupMembers(1);
       s.streamUntilFlowing();
@@ -251,7 +139,7 @@ class ClusterFaultsIT {
 
   @Test
   void oneOfTwoClassifierInstancesIsKilled() throws Exception {
-    try (Scenario s = new Scenario("instance-kill")) {
+    try (ClusterScenario s = scenario("instance-kill")) {
       s.startClassifier(0);
       s.startClassifier(1);
       s.awaitGroupMembers(2);
@@ -268,7 +156,7 @@ class ClusterFaultsIT {
 
   @Test
   void bothClassifierInstancesAreRestartedOneAfterTheOther() throws Exception {
-    try (Scenario s = new Scenario("rolling")) {
+    try (ClusterScenario s = scenario("rolling")) {
       s.startClassifier(0);
       s.startClassifier(1);
       s.awaitGroupMembers(2);
@@ -291,6 +179,187 @@ class ClusterFaultsIT {
             + Integer.getInteger("cluster.standby.replicas", 0) + ", " + System.getProperty("cluster.settings", "")
             + ")", s.watch.disruption(stopped[index], stopped[index + 1]));
       }
+    }
+  }
+
+  private static final String PUBLISHED = "imagestream.trainer.models.published";
+  private static final String REJECTED = "imagestream.trainer.models.rejected";
+  /** Labels the trainer needs for a retraining; it gets 20 before the outage and this many more during it. */
+  private static final int LABELS = 200;
+  /** Failover, a retraining and a hot swap on two busy cores. */
+  private static final Duration OUTAGE_TIMEOUT = Duration.ofMinutes(5);
+
+  /**
+   * Fault (e): the trainer retrains and publishes v2 and the classifier hot-swaps to it while a broker is down. The
+   * broker killed is the one the trainer depends on most: it leads the models partition and both labelled-images
+   * partitions (moved to it first) and is the transaction coordinator of the trainer's transactional id, so the
+   * trainer's consumer, its publishing transaction and the classifier's model follower all have to fail over to the
+   * two brokers left, which are exactly min.insync.replicas.
+   */
+  @Test
+  void theTrainerPublishesAndTheClassifierHotSwapsWhileABrokerIsDown() throws Exception {
+    try (ClusterScenario s = scenario("trainer-outage")) {
+      String labelled = s.name + "-labelled";
+      String trainerDlq = s.name + "-trainer-dlq";
+      try (Admin admin = cluster.admin()) {
+        new TopicInitializer(admin).ensure(List.of(replicated(labelled, 2), replicated(trainerDlq, 1)),
+            Duration.ofMinutes(2));
+      }
+      ImagestreamConfig config = trainerConfig(s, labelled, trainerDlq);
+      String transactionalId = TrainerService.transactionalId(config);
+      // v1 on the models topic under the trainer's transactional id, as an earlier round of the trainer leaves it.
+      try (ModelsTopic.Publisher publisher = new ModelsTopic.Publisher(config.clientProperties(), s.models,
+          transactionalId)) {
+        publisher.publish(TestModels.darkLightArtifact());
+      }
+      int broker;
+      try (Admin admin = cluster.admin()) {
+        broker = admin.describeTransactions(List.of(transactionalId)).description(transactionalId).get()
+            .coordinatorId();
+      }
+      cluster.lead(broker, List.of(s.models, labelled));
+      s.startClassifier(0);
+      s.awaitGroupMembers(1);
+      s.streamUntilFlowing();
+      long killed;
+      long published;
+      long swapped;
+      try (InProcessTrainer trainer = new InProcessTrainer(config)) {
+        sendLabelled(labelled, "before-", 20, 1);
+        trainer.await("the trainer read the first labels", () -> trainer.service.datasetSize() == 20);
+        killed = System.currentTimeMillis();
+        cluster.kill(broker);
+        sendLabelled(labelled, "during-", LABELS, 2);
+        trainer.await("a retraining's verdict", () -> trainer.count(PUBLISHED) + trainer.count(REJECTED) >= 1);
+        published = System.currentTimeMillis() - killed;
+        assertEquals(1.0, trainer.count(PUBLISHED), "v2 published; events: " + trainer.events);
+        // The verdict is counted before the publication; read_committed readers see v2 once its transaction is
+        // committed and its markers are written.
+        ModelsTopic models = new ModelsTopic(config.clientProperties(), s.models);
+        assertEquals(List.of(1L, 2L), Awaitility.await("v2 on " + s.models).atMost(OUTAGE_TIMEOUT)
+            .pollInterval(Duration.ofMillis(500)).until(() -> models.readAll(Duration.ofMinutes(1)).stream()
+                .map(ModelsTopic.Entry::version).toList(), versions -> versions.size() >= 2));
+        Set<Integer> others = new TreeSet<>(Set.of(1, 2, 3));
+        others.remove(broker);
+        assertEquals(others, cluster.inSync(s.models, 0), "v2 is on the two brokers left, min.insync.replicas");
+        List<ConsumerRecord<byte[], byte[]>> out = TopicReader.readUntil(cluster.bootstrapServers(),
+            List.of(s.outputs.get(0)), OUTAGE_TIMEOUT, o -> o.stream().anyMatch(r -> versionOf(r) == 2));
+        assertTrue(out.stream().anyMatch(r -> versionOf(r) == 2), "the classifier serves v2 while broker " + broker
+            + " is down: " + s.logTails());
+        swapped = System.currentTimeMillis() - killed;
+        assertTrue(trainer.thread.isAlive(), "the trainer runs on: " + trainer.failure.get());
+      }
+      cluster.restart(broker);
+      cluster.awaitFullyReplicated(List.of(s.models, labelled, s.images, s.outputs.get(0)));
+      s.awaitMoving();
+      assertV1ThenV2(s.assertExactlyOnce(), s.outputs.get(0));
+      assertTrue(s.classifiers.get(0).isAlive(), "the same classifier process ran throughout: " + s.logTails());
+      figure("broker " + broker + " (models and labelled-images leader, trainer's transaction coordinator) SIGKILL, "
+          + "trainer publishes v2 meanwhile", s.watch.disruption(killed));
+      System.out.printf("CLUSTER-FIGURE broker %d SIGKILL with the trainer: v2 published after %d ms, served after"
+          + " %d ms%n", broker, published, swapped);
+    }
+  }
+
+  private static TopicSpec replicated(String topic, int partitions) {
+    return ProjectTopics.withReplicationFactor(new TopicSpec(topic, partitions, (short) 1, Map.of()), 3);
+  }
+
+  /** The trainer of the dark/light test model on the scenario's models topic: small threshold, 16x16 images. */
+  private static ImagestreamConfig trainerConfig(ClusterScenario s, String labelled, String dlq) {
+    return ImagestreamConfig.of(Map.ofEntries(
+        Map.entry(ImagestreamConfig.BOOTSTRAP_SERVERS, cluster.bootstrapServers()),
+        Map.entry(ImagestreamConfig.TOPIC_LABELLED, labelled),
+        Map.entry(ImagestreamConfig.TOPIC_MODELS, s.models),
+        Map.entry(ImagestreamConfig.TOPIC_DLQ, dlq),
+        Map.entry(ImagestreamConfig.MODEL_NAME, TestModels.darkLight().metadata().name()),
+        Map.entry(ImagestreamConfig.TRAINER_GROUP_ID, s.name + "-trainer"),
+        Map.entry(ImagestreamConfig.TRAINER_INPUT_SHAPE, TestModels.SHAPE.toString()),
+        Map.entry(ImagestreamConfig.TRAINER_MIN_NEW_LABELS, Integer.toString(LABELS)),
+        Map.entry(ImagestreamConfig.TRAINER_MAX_INTERVAL_MS, "3600000"),
+        Map.entry(ImagestreamConfig.TRAINER_MIN_HELDOUT, "20"),
+        Map.entry(ImagestreamConfig.TRAINER_EPOCHS, "2"),
+        Map.entry(ImagestreamConfig.TRAINER_LEARNING_RATE, "0.005"),
+        // The quality gate is not what this test is about: any candidate passes it.
+        Map.entry(ImagestreamConfig.TRAINER_MARGIN, "-1")));
+  }
+
+  /** Labelled dark/light PNGs, sent by a producer that waits out a broker outage; returns once all are acknowledged. */
+  private static void sendLabelled(String topic, String prefix, int count, long seed) throws Exception {
+    Random random = new Random(seed);
+    try (KafkaProducer<byte[], byte[]> producer = SteadyLoad.producer(cluster.bootstrapServers())) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        String truth = i % 2 == 0 ? "dark" : "light";
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
+            (prefix + i).getBytes(StandardCharsets.UTF_8),
+            TestImages.solid("png", 16, 16, TestModels.colourOf(truth, random)));
+        record.headers().add(TrainerService.LABEL_HEADER, truth.getBytes(StandardCharsets.UTF_8));
+        sent.add(producer.send(record));
+      }
+      for (Future<RecordMetadata> future : sent) {
+        future.get();
+      }
+    }
+  }
+
+  private static long versionOf(ConsumerRecord<byte[], byte[]> prediction) {
+    return Prediction.fromJson(prediction.value()).model().version();
+  }
+
+  /** Every output partition of the predictions served v1, then v2, and never v1 again after v2. */
+  private static void assertV1ThenV2(List<ConsumerRecord<byte[], byte[]>> outputs, String predictions) {
+    Map<Integer, List<Long>> byPartition = new TreeMap<>();
+    outputs.stream().filter(r -> r.topic().equals(predictions)).forEach(r ->
+        byPartition.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(versionOf(r)));
+    byPartition.forEach((partition, versions) -> {
+      int firstV2 = versions.indexOf(2L);
+      assertTrue(firstV2 > 0, "partition " + partition + " served v1, then v2: " + new TreeSet<>(versions));
+      assertEquals(Set.of(1L), Set.copyOf(versions.subList(0, firstV2)), "partition " + partition);
+      assertEquals(Set.of(2L), Set.copyOf(versions.subList(firstV2, versions.size())),
+          "partition " + partition + ": never back to v1");
+    });
+  }
+
+  /** The trainer service as {@code train} runs it, on a thread of this JVM; what stopped it, if anything did. */
+  private static final class InProcessTrainer implements AutoCloseable {
+    final TrainerMetrics metrics = new TrainerMetrics(new SimpleMeterRegistry());
+    final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    final TrainerService service;
+    final Thread thread;
+
+    InProcessTrainer(ImagestreamConfig config) {
+      service = new TrainerService(config, null, metrics, events::add);
+      thread = new Thread(() -> {
+        try {
+          service.run();
+        } catch (Throwable e) {
+          failure.set(e);
+        }
+      }, "cluster-trainer");
+      thread.start();
+    }
+
+    double count(String counter) {
+      return metrics.registry().get(counter).counter().count();
+    }
+
+    /** Waits for the condition; fails at once, saying why, when the trainer stops. */
+    void await(String what, Callable<Boolean> condition) {
+      try {
+        Awaitility.await(what).atMost(OUTAGE_TIMEOUT).pollInterval(Duration.ofMillis(200))
+            .failFast(() -> !thread.isAlive()).until(condition);
+      } catch (ConditionTimeoutException | TerminalFailureException e) {
+        throw new AssertionError(what + ": the trainer " + (thread.isAlive() ? "runs" : "stopped: " + failure.get())
+            + "; events: " + events, e);
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      service.close();
+      thread.join(60_000);
     }
   }
 }

@@ -8,15 +8,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.awaitility.Awaitility;
 
@@ -158,6 +164,45 @@ public final class ChildKafkaCluster implements AutoCloseable {
     }
     return led.entrySet().stream().max(Map.Entry.<Integer, Integer>comparingByValue()
         .thenComparing(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder()))).orElseThrow().getKey();
+  }
+
+  /**
+   * Makes node {@code id} the leader of every partition of the topics: their replicas reordered with it first (a
+   * reassignment that moves no data), then a preferred leader election.
+   */
+  public void lead(int id, List<String> topics) throws ExecutionException, InterruptedException {
+    try (Admin admin = admin()) {
+      Map<TopicPartition, Optional<NewPartitionReassignment>> order = new HashMap<>();
+      for (TopicDescription description : admin.describeTopics(topics).allTopicNames().get().values()) {
+        for (TopicPartitionInfo partition : description.partitions()) {
+          List<Integer> replicas = new ArrayList<>(partition.replicas().stream()
+              .map(org.apache.kafka.common.Node::id).toList());
+          if (!replicas.remove(Integer.valueOf(id))) {
+            throw new IllegalStateException("node " + id + " has no replica of " + description.name() + "-"
+                + partition.partition());
+          }
+          replicas.add(0, id);
+          order.put(new TopicPartition(description.name(), partition.partition()),
+              Optional.of(new NewPartitionReassignment(replicas)));
+        }
+      }
+      admin.alterPartitionReassignments(order).all().get();
+      Awaitility.await("node " + id + " leads " + topics).atMost(Duration.ofMinutes(2))
+          .pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
+            admin.electLeaders(ElectionType.PREFERRED, order.keySet()).partitions().get(); // "not needed" is fine
+            return admin.describeTopics(topics).allTopicNames().get().values().stream()
+                .flatMap(d -> d.partitions().stream())
+                .allMatch(p -> p.leader() != null && p.leader().id() == id);
+          });
+    }
+  }
+
+  /** The nodes in sync for one partition now. */
+  public Set<Integer> inSync(String topic, int partition) throws ExecutionException, InterruptedException {
+    try (Admin admin = admin()) {
+      return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().get(partition).isr()
+          .stream().map(org.apache.kafka.common.Node::id).collect(Collectors.toCollection(java.util.TreeSet::new));
+    }
   }
 
   /** Waits until no partition of the topics is led by node {@code id} (after it was killed): the failover. */

@@ -15,8 +15,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 public final class ExactlyOnce {
   private ExactlyOnce() {}
 
-  /** Reads the outputs with read_committed (to their ends) and asserts one output per sent id, no more, no other. */
-  public static void assertOneOutputEach(String bootstrapServers, List<String> outputs, Set<String> sent,
+  /**
+   * Reads the outputs with read_committed (to their ends) and asserts one output per sent id, no more, no other;
+   * returns what it read, for further checks.
+   */
+  public static List<ConsumerRecord<byte[], byte[]>> assertOneOutputEach(String bootstrapServers, List<String> outputs, Set<String> sent,
                                          Duration timeout) {
     List<ConsumerRecord<byte[], byte[]>> out = TopicReader.readAtLeast(bootstrapServers, outputs, sent.size(), timeout);
     Map<String, Integer> seen = new HashMap<>();
@@ -31,5 +34,6 @@ public final class ExactlyOnce {
         "every input has an output");
     assertEquals(sent, seen.keySet(), "no output without an input");
     assertEquals(sent.size(), out.size());
+    return out;
   }
 }
