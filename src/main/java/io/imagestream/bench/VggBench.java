@@ -43,7 +43,8 @@ public final class VggBench {
     }
     String md = "<!-- written by `bench --vgg`; do not edit by hand -->\n# vgg-bn beside the tutorial CNN: measured "
         + "figures\n\n## Machine\n\n" + HeavyBench.machine() + "\n\n"
-        + VggComparison.markdown(vgg.figures(), BenchmarkReport.BATCHES).replaceFirst("^## [^\n]*\n\n", "");
+        + VggComparison.markdown(vgg.figures(), BenchmarkReport.BATCHES).replaceFirst("^## [^\n]*\n\n", "")
+            .replace("The same run, input and harness as the rows above:", "Both networks measured in this run:");
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, md);
     log.accept("wrote " + out);
