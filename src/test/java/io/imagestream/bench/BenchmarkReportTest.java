@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The report's arithmetic and chart, on made-up figures (the measurements themselves run in `bench`). */
 class BenchmarkReportTest {
 
-  private static Map<String, Double> figures() {
+  /** Made-up results of every row the report reads. */
+  static Map<String, Double> figures() {
     Map<String, Double> r = new HashMap<>();
     for (int batch : new int[] {1, 8, 32, 128, 256}) {
       r.put("model64:" + batch, 100.0 * batch);

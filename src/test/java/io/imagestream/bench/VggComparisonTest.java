@@ -63,16 +63,7 @@ class VggComparisonTest {
 
   @Test
   void theReportHasTheSectionWhenTheRunMeasuredIt() throws Exception {
-    Map<String, Double> r = new HashMap<>();
-    for (int batch : BenchmarkReport.BATCHES) {
-      r.put("model64:" + batch, 100.0 * batch);
-      r.put("model28:" + batch, 300.0 * batch);
-    }
-    for (BenchImages.Kind kind : BenchImages.Kind.values()) {
-      r.put("decode:" + kind, 1000.0);
-      r.put("pipeline:" + kind + ":32", 1600.0);
-      r.put("pipeline:" + kind + ":1", 200.0);
-    }
+    Map<String, Double> r = BenchmarkReportTest.figures();
     String with = BenchmarkMarkdown.markdown(List.of(), r, BenchmarkReport.Measured.NONE, figures(), 1, true);
     assertTrue(with.contains("## vgg-bn beside the tutorial CNN"), with);
     assertTrue(with.indexOf("## vgg-bn beside") < with.indexOf("## Ratios and targets"), "before the targets");
