@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imagestream.image.InputShape;
 import io.imagestream.image.Layout;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,14 +39,7 @@ class KerasImportVggTest {
     assertEquals(Layout.NHWC, model.inputLayout(), "served in NHWC");
 
     JsonNode expected = JSON.readTree(dir.resolve("vggbn.json").toFile());
-    List<byte[]> pixels = new ArrayList<>();
-    for (JsonNode image : expected.get("pixels")) {
-      byte[] p = new byte[image.size()];
-      for (int i = 0; i < p.length; i++) {
-        p[i] = (byte) image.get(i).asInt();
-      }
-      pixels.add(p);
-    }
+    List<byte[]> pixels = KerasFixtures.pixels(expected);
     float[][] probabilities = model.predictPixels(pixels);
     double spread = 0;
     for (int i = 0; i < probabilities.length; i++) {
