@@ -117,7 +117,7 @@ public final class BenchmarkReport {
       }
       measured = measureUnderLoad(broker, quick, rgbModel, greyModel, images, results, log);
     }
-    String report = markdown(rows, results, measured, vgg.figures(), rounds, quick);
+    String report = markdown(rows, results, measured, vgg.figures(), rounds, quick) + OtherReports.section(out);
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, report);
     Path chart = out.resolveSibling(out.getFileName().toString().replaceFirst("\\.md$", "") + ".png");
